@@ -1,0 +1,1 @@
+"""PageGold benchmark harness: systems, metrics, runner, statistics and reports."""

@@ -1,0 +1,145 @@
+"""Arrow schemas and Hugging Face Features built from the YAML files in ``schemas/``.
+
+The YAML files are the single source of truth; this module only translates them. Column types
+use a small, readable grammar: ``string``, ``binary``, ``bool``, ``int32``, ``int64``,
+``float32``, ``float64``, ``list<T>`` and ``struct<name: T, ...>``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+SCALARS: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "binary": pa.binary(),
+    "bool": pa.bool_(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float32": pa.float32(),
+    "float64": pa.float64(),
+}
+
+
+class SchemaError(ValueError):
+    """A table does not match its schema in ``schemas/``."""
+
+
+def parse_type(spec: str) -> pa.DataType:
+    """Turn a type string such as ``list<struct<start: int32, end: int32>>`` into an Arrow type."""
+    spec = spec.strip()
+    if spec in SCALARS:
+        return SCALARS[spec]
+    if spec.startswith("list<") and spec.endswith(">"):
+        return pa.list_(parse_type(spec[5:-1]))
+    if spec.startswith("struct<") and spec.endswith(">"):
+        fields = []
+        for part in _split_top_level(spec[7:-1]):
+            name, _, sub = part.partition(":")
+            fields.append(pa.field(name.strip(), parse_type(sub)))
+        return pa.struct(fields)
+    raise SchemaError(f"unknown column type {spec!r}")
+
+
+def _split_top_level(body: str) -> list[str]:
+    """Split on commas that are not nested inside ``<...>``."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body):
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return [p for p in (p.strip() for p in parts) if p]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """One table of the dataset, as declared in ``schemas/<name>.yaml``."""
+
+    name: str
+    version: str
+    description: str
+    columns: tuple[dict[str, Any], ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c["name"] for c in self.columns]
+
+    @functools.cached_property
+    def arrow(self) -> pa.Schema:
+        fields = [
+            pa.field(
+                c["name"],
+                parse_type(c["type"]),
+                nullable=c.get("nullable", True),
+                metadata={"description": c.get("description", "")},
+            )
+            for c in self.columns
+        ]
+        return pa.schema(fields, metadata={"pagegold_table": self.name, "pagegold_schema_version": self.version})
+
+    @functools.cached_property
+    def features(self) -> "datasets.Features":  # noqa: F821 - imported lazily, datasets is slow to import
+        import datasets
+
+        return datasets.Features.from_arrow_schema(self.arrow)
+
+    def arrow_with_hf_metadata(self) -> pa.Schema:
+        """The Arrow schema plus the ``huggingface`` metadata key that ``datasets`` reads back.
+
+        ``load_dataset(data_files=...)`` ignores the card's YAML features, so each Parquet file
+        carries its own (FACTS.md: HF datasets pitfalls).
+        """
+        hf = json.dumps({"info": {"features": self.features.to_dict()}})
+        return self.arrow.with_metadata({**self.arrow.metadata, b"huggingface": hf.encode()})
+
+    def table(self, rows: list[dict[str, Any]]) -> pa.Table:
+        """Build a table from row dicts; missing nullable columns become null."""
+        columns = {name: [row.get(name) for row in rows] for name in self.column_names}
+        try:
+            table = pa.table(columns, schema=self.arrow_with_hf_metadata())
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise SchemaError(f"rows do not fit table {self.name!r}: {exc}") from exc
+        self.validate(table)
+        return table
+
+    def validate(self, table: pa.Table) -> None:
+        """Raise SchemaError unless ``table`` has exactly this schema's columns, types and nulls."""
+        if table.schema.names != self.column_names:
+            raise SchemaError(
+                f"table {self.name!r}: columns {table.schema.names} differ from schemas/{self.name}.yaml {self.column_names}"
+            )
+        for field in self.arrow:
+            got = table.schema.field(field.name)
+            if not got.type.equals(field.type):
+                raise SchemaError(f"table {self.name!r}: column {field.name!r} is {got.type}, schema says {field.type}")
+            if not field.nullable and table.column(field.name).null_count:
+                raise SchemaError(f"table {self.name!r}: column {field.name!r} has nulls but is not nullable")
+
+
+@functools.cache
+def load(name: str) -> TableSchema:
+    """Read ``schemas/<name>.yaml``."""
+    path = resources.files("schemas") / f"{name}.yaml"
+    if not path.is_file():
+        raise SchemaError(f"no schema for table {name!r} (expected schemas/{name}.yaml)")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return TableSchema(spec["name"], str(spec["version"]), spec.get("description", "").strip(), tuple(spec["columns"]))
+
+
+TABLES = ("pages", "boilerplate_gold", "entity_gold", "annotations", "predictions", "results")
+RELEASE_TABLES = ("pages", "boilerplate_gold", "entity_gold", "annotations")
+
+
+def all_schemas() -> dict[str, TableSchema]:
+    return {name: load(name) for name in TABLES}

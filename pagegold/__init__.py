@@ -1,0 +1,1 @@
+"""The ``pagegold`` command: the one place where ``curation`` and ``benchmarks`` meet."""
