@@ -1,0 +1,104 @@
+"""Task registry: what ``pagegold bench score|run|report|compare`` dispatch through.
+
+A task (boilerplate, entities, …) knows how to read gold and predictions from files, which
+systems belong to it, and how to turn one page's output into *per-page sufficient statistics*
+(counts such as TP/FP/FN, or a per-page score). Aggregation is a separate, vectorised step over
+those statistics, so that the same code gives the point estimate (all pages) and every bootstrap
+resample (an index array of shape ``(n_resamples, n_pages)``) — the trick that makes the
+statistics fast whatever the metric's shape (ratio of means, micro sums, macro means).
+
+A task registers itself by adding an instance to ``TASKS``; the CLI and the runner never need
+editing to gain a task. Task modules are imported at the bottom of this file; a module that does
+not exist yet is skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+class Task:
+    """Base class of a benchmark task. Subclasses set the class attributes and the methods."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    # metric names accepted by ``bench score --metric`` (besides "all")
+    file_metrics: ClassVar[tuple[str, ...]] = ()
+    # the result metric the leaderboard sorts by, e.g. "aeb_f1"
+    primary_metric: ClassVar[str]
+    # the value of predictions.input for systems of this task ("html", "page_text", …)
+    input: ClassVar[str] = "html"
+
+    # -- bring-your-own-predictions ---------------------------------------------------------------
+    def score_files(
+        self, gold_path: str | Path, pred_path: str | Path, metric: str = "all", *, resamples: int = 1000, seed: int = 0
+    ) -> dict[str, Any]:
+        """Score a predictions file against a gold file; return one flat JSON-able dict."""
+        raise NotImplementedError
+
+    # -- runner -----------------------------------------------------------------------------------
+    def systems(self) -> list[str]:
+        """Names of the registered systems of this task."""
+        from benchmarks.systems import REGISTRY
+
+        return sorted(name for name, system in REGISTRY.items() if system.task == self.name)
+
+    def load_gold(
+        self, version: str | None = None, split: str | None = None, source: str | None = None, root: Path | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Gold records of a release keyed by page_id (only pages with gold are benchmarked)."""
+        raise NotImplementedError
+
+    def page_stats(self, page: dict[str, Any], gold: dict[str, Any], output: Any) -> dict[str, float]:
+        """Per-page sufficient statistics of one system output (``output`` None = empty/failed)."""
+        raise NotImplementedError
+
+    def aggregate(self, stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Metric values from per-page statistics; arrays are ``(..., n_pages)``, reduced on the last axis."""
+        raise NotImplementedError
+
+    def empty_output(self) -> Any:
+        """What a failed page (crash, timeout, error) is scored as."""
+        return None
+
+    def prediction_fields(self, output: Any) -> dict[str, Any]:
+        """Columns of the predictions table that hold ``output`` (e.g. ``{"text": …}``)."""
+        raise NotImplementedError
+
+    def output_from_prediction(self, row: dict[str, Any]) -> Any:
+        """Inverse of ``prediction_fields`` (used to rescore cached or stored predictions)."""
+        raise NotImplementedError
+
+
+TASKS: dict[str, Task] = {}
+
+
+def register_task(task: Task) -> Task:
+    if task.name in TASKS:
+        raise ValueError(f"task {task.name!r} is registered twice")
+    TASKS[task.name] = task
+    return task
+
+
+def get_task(name: str) -> Task:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise KeyError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS)) or 'none'})") from None
+
+
+def _import_task_modules() -> None:
+    for module in ("benchmarks.tasks.boilerplate", "benchmarks.tasks.entities"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            # only skip a task module that does not exist yet; a missing dependency inside it is a bug
+            if exc.name != module:
+                raise
+
+
+_import_task_modules()
