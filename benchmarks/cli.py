@@ -1,10 +1,79 @@
-"""``pagegold bench …``: run systems, score outputs, compare systems and write reports."""
+"""``pagegold bench …``: run systems, score outputs, compare systems and write reports.
+
+Every subcommand dispatches through the task registry (``benchmarks.tasks.TASKS``), so a new task
+only registers itself there.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import sys
+from pathlib import Path
+
 import click
+
+from benchmarks import stats as _stats
+
+
+def _task_names() -> list[str]:
+    from benchmarks.tasks import TASKS
+
+    return sorted(TASKS)
+
+
+def _get_task(name: str):
+    from benchmarks.tasks import get_task
+
+    try:
+        return get_task(name)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--task") from None
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 @click.group()
 def bench() -> None:
     """Benchmark boilerplate-removal and entity-extraction systems against the gold."""
+
+
+@bench.command("score")
+@click.option("--task", "task_name", default="boilerplate", show_default=True, help="Task whose metrics to compute.")
+@click.option("--metric", default="all", show_default=True,
+              help="Metric family: aeb, bow, rouge-lsum, snippets (boilerplate) or all.")
+@click.option("--gold", "gold_path", required=True, type=click.Path(path_type=Path),
+              help="Gold: AEB ground-truth.json, a WCXB ground-truth folder, or JSONL {page_id, text}.")
+@click.option("--pred", "pred_path", required=True, type=click.Path(path_type=Path),
+              help="Predictions: AEB output JSON (either shape) or JSONL {page_id, text}.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of metric → value.")
+@click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True, type=click.IntRange(0),
+              help="Bootstrap resamples for the std and 95% interval (0 = none).")
+@click.option("--seed", default=_stats.DEFAULT_SEED, show_default=True, type=int, help="Bootstrap seed.")
+def score_cmd(task_name: str, metric: str, gold_path: Path, pred_path: Path, as_json: bool, resamples: int, seed: int) -> None:
+    """Score a predictions file against a gold file (bring your own predictions).
+
+    \b
+    Example (AEB):
+      pagegold bench score --task boilerplate --metric aeb \\
+        --gold aeb/ground-truth.json --pred aeb/output/trafilatura.json --json
+    """
+    from benchmarks.io import InputError
+
+    task = _get_task(task_name)
+    if metric != "all" and metric not in task.file_metrics:
+        raise click.BadParameter(f"unknown metric {metric!r} for task {task_name} (choose from {', '.join(task.file_metrics)}, all)", param_hint="--metric")
+    try:
+        result = task.score_files(gold_path, pred_path, metric, resamples=resamples, seed=seed)
+    except (InputError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({k: _json_safe(v) for k, v in result.items()}))
+        return
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        click.echo(f"{key:<{width}}  {value:.4f}" if isinstance(value, float) else f"{key:<{width}}  {value}")

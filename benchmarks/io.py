@@ -1,0 +1,195 @@
+"""Read gold and prediction files for ``pagegold bench score`` (bring your own predictions).
+
+Gold formats (detected from the path):
+
+* AEB ``ground-truth.json``: ``{id: {"articleBody": str, "url": str}}``;
+* a WCXB ground-truth folder (``…/ground-truth/NNNN.json`` files, or its parent): each file's
+  ``ground_truth.main_content`` / ``with`` / ``without`` and ``_internal.page_type.primary``,
+  keyed by file stem (WCXB's own ``evaluate.py`` does the same);
+* JSONL, one ``{"page_id", "text"}`` per line (optional ``with_snippets``, ``without_snippets``,
+  ``page_type``).
+
+Prediction formats: AEB output JSON in both shapes (``{id: {"articleBody"}}`` or
+``{"version": V, "output": {id: {"articleBody"}}}``), WCXB results ``{id: "text"}``, or JSONL
+``{"page_id", "text"}``. A ``null`` text means "no output" and is scored as empty.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class InputError(ValueError):
+    """A gold or prediction file cannot be read; the message names the file and the problem."""
+
+
+@dataclass
+class GoldPage:
+    text: str
+    with_snippets: list[str] | None = None
+    without_snippets: list[str] | None = None
+    page_type: str | None = None
+    url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        with path.open("r", encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc})") from exc
+
+
+def _iter_jsonl(path: Path):
+    try:
+        with path.open("r", encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+                if not isinstance(row, dict):
+                    raise InputError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+                for key in ("page_id", "text"):
+                    if key not in row:
+                        raise InputError(f"{path}:{lineno}: missing key {key!r} (each line needs page_id and text)")
+                if row["text"] is not None and not isinstance(row["text"], str):
+                    raise InputError(f"{path}:{lineno}: 'text' must be a string or null, got {type(row['text']).__name__}")
+                yield lineno, row
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc})") from exc
+
+
+def _check_exists(path: Path, what: str) -> None:
+    if not path.exists():
+        raise InputError(f"{what} {path} does not exist")
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.suffix.lower() in {".jsonl", ".ndjson"}
+
+
+def read_gold(path: str | Path) -> dict[str, GoldPage]:
+    """Gold main text (and snippets where the format has them) keyed by page id."""
+    path = Path(path)
+    _check_exists(path, "gold")
+    if path.is_dir():
+        return _read_wcxb_gold(path)
+    if _is_jsonl(path):
+        gold: dict[str, GoldPage] = {}
+        for lineno, row in _iter_jsonl(path):
+            pid = str(row["page_id"])
+            if pid in gold:
+                raise InputError(f"{path}:{lineno}: page_id {pid!r} appears twice")
+            gold[pid] = GoldPage(
+                text=row["text"] or "",
+                with_snippets=row.get("with_snippets"),
+                without_snippets=row.get("without_snippets"),
+                page_type=row.get("page_type"),
+            )
+        if not gold:
+            raise InputError(f"{path}: no gold pages")
+        return gold
+    data = _load_json(path)
+    if not isinstance(data, dict) or not data:
+        raise InputError(f"{path}: expected AEB ground truth, a non-empty JSON object {{id: {{articleBody, url}}}}")
+    gold = {}
+    for pid, item in data.items():
+        if not isinstance(item, dict) or "articleBody" not in item:
+            raise InputError(f"{path}: entry {pid!r} has no 'articleBody' (expected AEB ground truth {{id: {{articleBody, url}}}})")
+        body = item["articleBody"]
+        if body is not None and not isinstance(body, str):
+            raise InputError(f"{path}: entry {pid!r}: 'articleBody' must be a string")
+        gold[str(pid)] = GoldPage(text=body or "", url=item.get("url"))
+    return gold
+
+
+def _read_wcxb_gold(path: Path) -> dict[str, GoldPage]:
+    folder = path / "ground-truth" if (path / "ground-truth").is_dir() else path
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise InputError(f"{path}: a gold folder must hold WCXB ground-truth/*.json files; found none")
+    gold = {}
+    for f in files:
+        data = _load_json(f)
+        gt = data.get("ground_truth") if isinstance(data, dict) else None
+        if not isinstance(gt, dict):
+            raise InputError(f"{f}: not a WCXB ground-truth file (no ground_truth object)")
+        # a missing main_content is an empty gold, as in WCXB's evaluate.py (two dev files have none)
+        internal = data.get("_internal") or {}
+        page_type = internal.get("page_type")
+        if isinstance(page_type, dict):
+            page_type = page_type.get("primary")
+        gold[f.stem] = GoldPage(
+            text=gt.get("main_content") or "",
+            with_snippets=list(gt.get("with") or []),
+            without_snippets=list(gt.get("without") or []),
+            page_type=page_type or "article",
+            url=data.get("url"),
+            extra={"file_id": data.get("file_id")},
+        )
+    return gold
+
+
+def read_predictions(path: str | Path) -> tuple[dict[str, str | None], str | None]:
+    """Predicted main text keyed by page id, and the system version where the file states one."""
+    path = Path(path)
+    _check_exists(path, "predictions")
+    if path.is_dir():
+        raise InputError(f"{path}: predictions must be a file (AEB output JSON or JSONL), not a folder")
+    if _is_jsonl(path):
+        preds: dict[str, str | None] = {}
+        for lineno, row in _iter_jsonl(path):
+            pid = str(row["page_id"])
+            if pid in preds:
+                raise InputError(f"{path}:{lineno}: page_id {pid!r} appears twice")
+            preds[pid] = row["text"]
+        return preds, None
+    data = _load_json(path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object (AEB output), got {type(data).__name__}")
+    version = None
+    if "output" in data and isinstance(data["output"], dict) and set(data) <= {"output", "version"}:
+        version = None if data.get("version") is None else str(data["version"])
+        data = data["output"]
+    preds = {}
+    for pid, item in data.items():
+        if isinstance(item, dict):
+            if "articleBody" not in item:
+                raise InputError(f"{path}: entry {pid!r} has no 'articleBody' (expected {{id: {{articleBody}}}})")
+            text = item["articleBody"]
+        else:
+            text = item  # WCXB results shape: {id: "text"}
+        if text is not None and not isinstance(text, str):
+            raise InputError(f"{path}: entry {pid!r}: the text must be a string or null, got {type(text).__name__}")
+        preds[str(pid)] = text
+    return preds, version
+
+
+def align(gold: dict[str, GoldPage], preds: dict[str, str | None], gold_path: Any = "", pred_path: Any = "") -> tuple[list[str], list[str | None], dict[str, int]]:
+    """Gold ids in order with their prediction (missing → None) and coverage counts.
+
+    WCXB predictions may be keyed by the ``file_id`` inside each ground-truth file instead of the
+    file stem; both are accepted.
+    """
+    alias = {str(g.extra["file_id"]): pid for pid, g in gold.items() if g.extra.get("file_id") is not None}
+    if not set(preds) & set(gold) and alias and set(preds) & set(alias):
+        preds = {alias.get(k, k): v for k, v in preds.items()}
+    matched = set(preds) & set(gold)
+    if not matched:
+        example_g, example_p = next(iter(gold), "?"), next(iter(preds), "?")
+        raise InputError(
+            f"no page id of predictions {pred_path} is in gold {gold_path} "
+            f"(e.g. gold {example_g!r}, prediction {example_p!r}): wrong pair of files?"
+        )
+    ids = list(gold)
+    counts = {"n_pages": len(ids), "n_missing_predictions": len(ids) - len(matched), "n_unknown_predictions": len(set(preds) - set(gold))}
+    return ids, [preds.get(i) for i in ids], counts

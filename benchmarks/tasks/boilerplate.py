@@ -1,0 +1,158 @@
+"""The boilerplate-removal (main-content extraction) task: gold, per-page statistics, aggregation.
+
+Metric families (each module in ``benchmarks.metrics`` states its definition and source):
+
+=============  =====================  ===========================================================
+family         result metrics          notes
+=============  =====================  ===========================================================
+aeb            aeb_f1/precision/…     AEB shingles, exact port; F1 of the mean P and mean R
+bow            bow_f1/precision/…     WCXB bag of words, macro mean
+rouge-lsum     rouge_lsum, …_median    Bevendorff et al. 2023; slow on long pages, opt-in in runs
+snippets       snippet_f1/…           trafilatura with/without snippets, micro sums
+blocks         block_f1/…             against ``boilerplate_gold.main_blocks`` (runs only)
+=============  =====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import io, stats
+from benchmarks.metrics import aeb, blocks, bow, rouge, snippets
+from benchmarks.tasks import Task, register_task
+
+FAMILIES: dict[str, tuple[str, Any]] = {
+    # family → (result-metric prefix, module with page_stats/aggregate)
+    "aeb": ("aeb", aeb),
+    "bow": ("bow", bow),
+    "rouge-lsum": ("rouge_lsum", rouge),
+    "snippets": ("snippet", snippets),
+    "blocks": ("block", blocks),
+}
+FILE_METRICS = ("aeb", "bow", "rouge-lsum", "snippets")
+RUN_METRICS = ("aeb", "bow", "snippets", "blocks")  # rouge-lsum is opt-in: O(n·m) per page
+
+
+def family_stats(family: str, gold: Sequence[io.GoldPage], preds: Sequence[str | None]) -> dict[str, np.ndarray]:
+    """Per-page statistics of one metric family over aligned gold/prediction lists."""
+    if family == "snippets":
+        rows = [snippets.page_stats(p, g.with_snippets or (), g.without_snippets or ()) for g, p in zip(gold, preds)]
+    elif family in ("aeb", "bow", "rouge-lsum"):
+        module = FAMILIES[family][1]
+        rows = [module.page_stats(g.text, p) for g, p in zip(gold, preds)]
+    else:
+        raise ValueError(f"metric {family!r} cannot be scored from files (choose from {', '.join(FILE_METRICS)}, all)")
+    return {k: np.array([r[k] for r in rows], dtype=float) for k in FAMILIES[family][1].STAT_KEYS}
+
+
+def _rename(prefix: str, key: str) -> str:
+    # rouge's F-measure is reported as plain "rouge_lsum" (schemas/results.yaml's example name)
+    if prefix == "rouge_lsum" and key == "f1":
+        return prefix
+    return f"{prefix}_{key}"
+
+
+class BoilerplateTask(Task):
+    name = "boilerplate"
+    description = "Main-content extraction: a system maps a page's HTML to its main text."
+    file_metrics = FILE_METRICS
+    primary_metric = "aeb_f1"
+    input = "html"
+
+    # -- bring your own predictions ---------------------------------------------------------------
+    def score_files(
+        self, gold_path: str | Path, pred_path: str | Path, metric: str = "all", *, resamples: int = 1000, seed: int = stats.DEFAULT_SEED
+    ) -> dict[str, Any]:
+        if metric != "all" and metric not in FILE_METRICS:
+            raise ValueError(f"unknown metric {metric!r} for task boilerplate (choose from {', '.join(FILE_METRICS)}, all)")
+        gold = io.read_gold(gold_path)
+        preds, version = io.read_predictions(pred_path)
+        ids, texts, counts = io.align(gold, preds, gold_path, pred_path)
+        golds = [gold[i] for i in ids]
+        has_snippets = any(g.with_snippets or g.without_snippets for g in golds)
+        if metric == "snippets" and not has_snippets:
+            raise io.InputError(f"{gold_path}: has no with/without snippets (WCXB ground truth or JSONL with_snippets/without_snippets)")
+        families = [metric] if metric != "all" else [f for f in FILE_METRICS if f != "snippets" or has_snippets]
+        out: dict[str, Any] = {}
+        for family in families:
+            prefix, module = FAMILIES[family]
+            estimates = stats.bootstrap(module.aggregate, family_stats(family, golds, texts), resamples, seed)
+            for key, est in estimates.items():
+                name = key if metric != "all" else _rename(prefix, key)
+                out[name] = est.value
+                out[f"{name}_std"] = est.std
+                out[f"{name}_ci_low"] = est.ci_low
+                out[f"{name}_ci_high"] = est.ci_high
+        out.update(counts)
+        out["resamples"] = resamples
+        out["seed"] = seed
+        if version is not None:
+            out["system_version"] = version
+        return out
+
+    # -- runner -----------------------------------------------------------------------------------
+    def load_gold(self, version=None, split=None, source=None, root=None) -> dict[str, dict[str, Any]]:
+        from curation import dataset
+
+        table = dataset.read_table("boilerplate_gold", version=version, split=split, root=root)
+        return {row["page_id"]: row for row in table.to_pylist()}
+
+    def page_stats(
+        self, page: Mapping[str, Any], gold: Mapping[str, Any], output: Any, metrics: Sequence[str] = RUN_METRICS
+    ) -> dict[str, float]:
+        text = output if isinstance(output, str) else None
+        out: dict[str, float] = {}
+        if "aeb" in metrics:
+            out.update(aeb.page_stats(gold["main_text"], text))
+        if "bow" in metrics:
+            out.update(bow.page_stats(gold["main_text"], text))
+        if "rouge-lsum" in metrics:
+            out.update(rouge.page_stats(gold["main_text"], text))
+        if "snippets" in metrics:
+            out.update(snippets.page_stats(text, gold.get("with_snippets") or (), gold.get("without_snippets") or ()))
+        if "blocks" in metrics:
+            main_blocks = gold.get("main_blocks")
+            if main_blocks and page.get("blocks") and page.get("text_sha256") == gold.get("text_sha256"):
+                out.update(blocks.page_stats(page["text"], page["blocks"], main_blocks, text))
+            else:  # no block gold for this page: excluded from the block means
+                out.update({k: float("nan") for k in blocks.STAT_KEYS})
+        return out
+
+    def aggregate(self, stats_: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for family, (prefix, module) in FAMILIES.items():
+            keys = module.STAT_KEYS
+            if not all(k in stats_ for k in keys):
+                continue
+            part = {k: stats_[k] for k in keys}
+            if family == "blocks":
+                out.update({_rename(prefix, k): v for k, v in _nan_macro(part).items()})
+                continue
+            if family == "snippets" and not np.any(np.asarray(stats_["snip_tp"]) + np.asarray(stats_["snip_fn"]) + np.asarray(stats_["snip_fp"]) + np.asarray(stats_["snip_tn"])):
+                continue  # no page of this selection has snippets
+            out.update({_rename(prefix, k): v for k, v in module.aggregate(part).items()})
+        return out
+
+    def prediction_fields(self, output: Any) -> dict[str, Any]:
+        return {"text": output if isinstance(output, str) else None}
+
+    def output_from_prediction(self, row: Mapping[str, Any]) -> Any:
+        return row.get("text")
+
+
+def _nan_macro(part: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Block means over pages that have block gold (NaN stats mark pages without)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {}
+        for key, name in (("block_f1", "f1"), ("block_precision", "precision"), ("block_recall", "recall")):
+            v = np.asarray(part[key], dtype=float)
+            valid = ~np.isnan(v)
+            out[name] = np.where(valid, v, 0.0).sum(-1) / valid.sum(-1)
+        return out
+
+
+register_task(BoilerplateTask())
