@@ -1,0 +1,241 @@
+"""``pagegold annotate``: the Label Studio round trip from the command line.
+
+Mounted by curation/cli.py with ``group.add_command(annotate)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from curation import dataset
+from curation.labelstudio import install, server
+from curation.labelstudio.client import LabelStudioError
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the bridge's own errors into one clear line and exit code 1 (no traceback)."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (LabelStudioError, server.ServerError, dataset.ReleaseError, RuntimeError) as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+def _connect(server_dir: Path | None):
+    from curation.labelstudio.client import connect  # the SDK is slow to import: only when needed
+
+    return connect(server_dir)
+
+
+def _fmt(x: Any) -> str:
+    return "–" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Server data dir (SQLite, credentials). Default: $PAGEGOLD_LS_DATA_DIR, the last started, "
+                             "or ~/.cache/pagegold/labelstudio. Must be outside the repository.")
+SERVER_DIR = click.option("--server-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                          help="Data dir of the local server to use (ignored when LABEL_STUDIO_URL and "
+                               "LABEL_STUDIO_API_KEY are set, which always win).")
+VERSION = click.option("--version", "version", default=None, help="Release to read pages from (default: the latest).")
+STAGING = click.option("--staging-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                       help="Staging folder (default: $PAGEGOLD_STAGING_DIR or data/staging).")
+
+
+@click.group()
+def annotate() -> None:
+    """Gold through Label Studio: run a server, push pages, pull checked annotations, agree, adjudicate.
+
+    \b
+    A typical round:
+      pagegold annotate server start           # local server on 127.0.0.1, prints its URL
+      pagegold annotate push --project news-1 --split test --limit 50
+      ... annotators work in the browser ...
+      pagegold annotate pull --project news-1  # checks every span, appends to data/staging
+      pagegold annotate agreement
+      pagegold annotate adjudicate             # stages entity and zone gold for the next release
+
+    Set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY to use another Label Studio instead.
+    Guide: docs/contributing_annotations.md
+    """
+
+
+@annotate.group("server")
+def server_group() -> None:
+    """Run a local Label Studio (own venv, 127.0.0.1, SQLite); the token stays in its data dir (0600)."""
+
+
+@server_group.command("start")
+@DATA_DIR
+@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080, or a free one if busy).")
+@click.option("--timeout", type=float, default=180.0, show_default=True, help="Seconds to wait until it is up.")
+@_friendly
+def server_start(data_dir: Path | None, port: int | None, timeout: float) -> None:
+    """Start the server (installing it and its template on first use) and print its URL.
+
+    The API token is taken from LABEL_STUDIO_USER_TOKEN or generated, and kept in
+    DATA_DIR/pagegold-credentials.json (owner-only); later commands read it from there.
+    """
+    if not install.is_installed():
+        err.print(f"[dim]First use: installing label-studio {install.wanted_version()} into {install.venv_dir()} ...[/]")
+    state = server.start(data_dir, port=port, timeout=timeout)
+    err.print(f"[green]Label Studio is up[/] (pid {state.pid}, data {state.data_dir}); "
+              f"log in as {server.credentials(state.data_dir)['username']} — password and token are in "
+              f"{state.data_dir / server.CREDENTIALS}")
+    click.echo(state.url)
+
+
+@server_group.command("stop")
+@DATA_DIR
+@_friendly
+def server_stop(data_dir: Path | None) -> None:
+    """Stop the server of DATA_DIR by its PID."""
+    was = server.stop(data_dir)
+    click.echo("stopped" if was else "not running")
+
+
+@server_group.command("status")
+@DATA_DIR
+@_friendly
+def server_status(data_dir: Path | None) -> None:
+    """Say whether the server of DATA_DIR runs, where, and whether it is healthy (exit 3 when stopped)."""
+    state = server.status(data_dir)
+    if state is None:
+        click.echo(f"not running ({(data_dir or server.default_data_dir()).resolve()})")
+        sys.exit(3)
+    health = "healthy" if server.healthy(state.url) else "NOT answering /health"
+    click.echo(f"running: {state.url} pid {state.pid} data {state.data_dir} ({health})")
+
+
+@server_group.command("install")
+@click.option("--template/--no-template", default=True, show_default=True,
+              help="Also build the pre-migrated database template (30-60 s, once).")
+@_friendly
+def server_install(template: bool) -> None:
+    """Install label-studio into its own venv (same as scripts/install_labelstudio.sh)."""
+    venv = install.install()
+    click.echo(f"label-studio {install.wanted_version()} in {venv}")
+    if template:
+        click.echo(f"template in {server.ensure_template()}")
+
+
+@annotate.command()
+@click.option("--project", required=True, help="Label Studio project title (created when missing).")
+@VERSION
+@click.option("--split", type=click.Choice(dataset.SPLITS), default=None, help="Only pages of this split.")
+@click.option("--source", default=None, help="Only pages of this source (e.g. aeb, wcxb-dev, seed).")
+@click.option("--ids", default=None, help="Only these page ids, comma-separated.")
+@click.option("--limit", type=int, default=None, help="At most N pages (after the filters).")
+@click.option("--predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Predictions table (Parquet or JSONL, schemas/predictions.yaml) to pre-annotate entities.")
+@click.option("--system", default=None, help="Use only this system's rows of --predictions.")
+@click.option("--zone-prelabels/--no-zone-prelabels", default=True, show_default=True,
+              help="Pre-label zones from the release's boilerplate_gold main_blocks.")
+@click.option("--batch-size", type=int, default=1000, show_default=True, help="Tasks per import request.")
+@SERVER_DIR
+@_friendly
+def push(project: str, version: str | None, split: str | None, source: str | None, ids: str | None, limit: int | None,
+         predictions: Path | None, system: str | None, zone_prelabels: bool, batch_size: int, server_dir: Path | None) -> None:
+    """Import released pages as tasks of PROJECT; pushing again adds no duplicates."""
+    from curation.labelstudio.push import push as do_push
+
+    ls, conn = _connect(server_dir)
+    r = do_push(ls, conn, project, version=version, split=split, source=source,
+                ids=[i.strip() for i in ids.split(",") if i.strip()] if ids else None, limit=limit,
+                predictions=predictions, system=system, zone_prelabels=zone_prelabels, batch_size=batch_size)
+    for reason in r.refused_predictions:
+        err.print(f"[yellow]prediction refused[/] {reason}")
+    click.echo(f"project {r.project!r} (id {r.project_id}{', new' if r.created_project else ''}) on {conn.url}: "
+               f"{r.selected} pages of {r.version} selected, {r.created} tasks created, {r.already_present} already there; "
+               f"pre-labels: {r.with_zone_prelabels} zones, {r.with_entity_prelabels} entities, "
+               f"{len(r.refused_predictions)} predictions refused ({r.seconds:.1f} s)")
+
+
+@annotate.command()
+@click.option("--project", required=True, help="Label Studio project title.")
+@VERSION
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write this pull's checked annotations as JSONL.")
+@STAGING
+@SERVER_DIR
+@_friendly
+def pull(project: str, version: str | None, out: Path | None, staging_dir: Path | None, server_dir: Path | None) -> None:
+    """Export PROJECT's annotations, check every span, append them to staging/annotations.parquet.
+
+    Invalid annotations are listed with their reasons and kept out of gold; pulling again adds nothing.
+    """
+    from curation.labelstudio.pull import pull as do_pull
+
+    ls, conn = _connect(server_dir)
+    r = do_pull(ls, conn, project, version=version, out=out, staging_dir=staging_dir)
+    for ann_id, page_id, reasons in r.invalid:
+        for reason in reasons:
+            err.print(f"[red]invalid[/] annotation {ann_id} page {page_id}: {reason}")
+    click.echo(f"{r.annotations} annotations on {r.tasks} tasks: {r.valid} valid, {len(r.invalid)} invalid, "
+               f"{r.cancelled} cancelled; {r.appended} new rows appended to {r.staged} ({r.seconds:.1f} s)")
+
+
+@annotate.command()
+@click.option("--project", default=None, help="Only annotations of this project.")
+@VERSION
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the full report (per page and overall) as JSON.")
+@STAGING
+@_friendly
+def agreement(project: str | None, version: str | None, json_out: Path | None, staging_dir: Path | None) -> None:
+    """Inter-annotator agreement: entity span F1 (strict, partial) and zone Cohen's kappa (characters)."""
+    from curation.labelstudio import agreement as ag, staging
+
+    table = staging.read("annotations", staging.staging_dir(staging_dir) / staging.ANNOTATIONS)
+    ids = set(table.column("page_id").to_pylist())
+    texts = {p["text_sha256"]: p["text"] for p in dataset.iter_pages(version, ids=ids, columns=["page_id", "text", "text_sha256"])} if ids else {}
+    report = ag.agreement(table, texts, project)
+    grid = Table(title="Agreement per page (pages with 2+ annotators)")
+    for col in ("page", "annotators", "entity strict F1", "entity partial F1", "zone kappa", "zone observed"):
+        grid.add_column(col)
+    for p in report.pages:
+        grid.add_row(p["page_id"], str(len(p["annotators"])), _fmt(p["entity_strict_f1"]), _fmt(p["entity_partial_f1"]),
+                     _fmt(p["zone_kappa"]), _fmt(p["zone_observed"]))
+    out.print(grid)
+    o = report.overall
+    out.print(f"overall: {o['pages']} pages, {o['pairs']} pairs; entity F1 strict {_fmt(o['entity_strict_f1'])}, "
+              f"partial {_fmt(o['entity_partial_f1'])}; zone kappa pooled {_fmt(o['zone_kappa_pooled'])}, "
+              f"mean {_fmt(o['zone_kappa_mean'])} ({o['zone_pairs']} pairs, {o['zone_pairs_skipped']} without zones on both sides)")
+    if json_out:
+        json_out.write_text(json.dumps({"pages": report.pages, "overall": report.overall}, indent=2) + "\n")
+
+
+@annotate.command()
+@click.option("--reviewer", default=None, help="Annotator (e-mail) whose annotation wins on the pages they annotated.")
+@click.option("--project", default=None, help="Only annotations of this project.")
+@VERSION
+@STAGING
+@_friendly
+def adjudicate(reviewer: str | None, project: str | None, version: str | None, staging_dir: Path | None) -> None:
+    """Stage entity and zone gold from the pulled annotations and list every conflict.
+
+    Policy: reviewer wins where given, else strict majority; entities only inside gold MAIN zones.
+    See curation/labelstudio/adjudicate.py.
+    """
+    from curation.labelstudio.adjudicate import POLICY, adjudicate as do_adjudicate
+
+    r = do_adjudicate(version=version, reviewer=reviewer, project=project, staging_dir=staging_dir)
+    for c in r.conflicts:
+        detail = {k: v for k, v in c.items() if k not in ("page_id", "kind")}
+        err.print(f"[yellow]{c['kind']}[/] page {c['page_id']}: {json.dumps(detail, ensure_ascii=False)[:300]}")
+    click.echo(f"policy: {POLICY}\n{r.pages} pages adjudicated: {r.entity_gold} entity gold rows, {r.zone_gold} zone gold rows, "
+               f"{len(r.conflicts)} conflicts; staged in {r.staging}")

@@ -1,0 +1,132 @@
+"""Pull annotations from a Label Studio project, check every span, append them to staging.
+
+For every annotation of every annotated task:
+
+* the task's page must be in the release, and the task's ``text_sha256`` must still be the page's
+  (and match the task's own text): otherwise the whole annotation is refused, nothing realigned;
+* each region is checked by ``spans.check_region`` (offsets inside the text, ``text`` equal to
+  ``text[start:end]``, a label of its group in the labeling config).
+
+Every annotation is appended unchanged (``result_json`` is Label Studio's raw result) to
+``staging/annotations.parquet`` with ``valid`` and ``invalid_reasons``; ``zones``/``entities`` hold
+only the spans that passed. Adjudication uses valid, not cancelled annotations only. A row is
+keyed by (project, annotation_id, updated_at): pulling again adds nothing, and an annotation
+edited in Label Studio since adds a new row beside the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from label_studio_sdk import LabelStudio
+
+from curation import dataset, schema
+from curation.labelstudio import spans, staging
+from curation.labelstudio.client import Connection, LabelStudioError, call
+from curation.labelstudio.project import export_tasks, find_project
+
+
+@dataclass
+class PullReport:
+    project: str
+    version: str
+    tasks: int = 0
+    annotations: int = 0
+    appended: int = 0
+    valid: int = 0
+    cancelled: int = 0
+    invalid: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (annotation_id, page_id, reasons)
+    staged: Path | None = None
+    seconds: float = 0.0
+
+
+def _annotators(ls: LabelStudio, conn: Connection) -> dict[int, str]:
+    users = call(conn, "listing users", lambda: list(ls.users.list()))
+    return {u.id: (u.email or u.username or str(u.id)) for u in users}
+
+
+def _annotator(completed_by: Any, users: dict[int, str]) -> str | None:
+    if isinstance(completed_by, dict):  # some exports inline the user
+        return completed_by.get("email") or str(completed_by.get("id"))
+    if completed_by is None:
+        return None
+    return users.get(completed_by, str(completed_by))
+
+
+def check_annotation(task: dict[str, Any], ann: dict[str, Any], page: dict[str, Any] | None, version: str) -> tuple[list, list, list[str]]:
+    """``(zones, entities, reasons)`` for one exported annotation against the released page."""
+    data = task.get("data") or {}
+    page_id, sha = data.get("page_id"), data.get("text_sha256")
+    if page is None:
+        return [], [], [f"page {page_id!r} is not in release {version}"]
+    if sha != page["text_sha256"]:
+        return [], [], [f"page text changed: the task was made for text_sha256 {str(sha)[:12]}…, "
+                        f"release {version} has {page['text_sha256'][:12]}…"]
+    task_text = data.get("text")
+    if not isinstance(task_text, str) or hashlib.sha256(task_text.encode("utf-8")).hexdigest() != sha:
+        return [], [], ["the task's text does not hash to its text_sha256 (the task was edited)"]
+    return spans.check_result(ann.get("result"), page["text"])
+
+
+def pull(
+    ls: LabelStudio,
+    conn: Connection,
+    project: str,
+    version: str | None = None,
+    out: Path | None = None,
+    staging_dir: Path | None = None,
+) -> PullReport:
+    """Export, check and stage the annotations of ``project``; see the module docstring."""
+    started = time.monotonic()
+    version = dataset.version_name(version) if version else dataset.latest_version()
+    proj = find_project(ls, conn, project)
+    if proj is None:
+        raise LabelStudioError(f"no project titled {project!r} on {conn.url} (push pages first)")
+    tasks = export_tasks(ls, conn, proj.id, all_tasks=False)
+    users = _annotators(ls, conn)
+    wanted = {(t.get("data") or {}).get("page_id") for t in tasks}
+    pages = {p["page_id"]: p for p in dataset.iter_pages(version, ids=wanted, columns=["page_id", "text", "text_sha256"])}
+
+    report = PullReport(project, version, tasks=len(tasks))
+    rows = []
+    for task in sorted(tasks, key=lambda t: t["id"]):
+        data = task.get("data") or {}
+        for ann in sorted(task.get("annotations") or [], key=lambda a: a["id"]):
+            zones, entities, reasons = check_annotation(task, ann, pages.get(data.get("page_id")), version)
+            cancelled = bool(ann.get("was_cancelled"))
+            rows.append({
+                "annotation_id": ann["id"], "task_id": task["id"], "project": project,
+                "page_id": str(data.get("page_id")), "text_sha256": str(data.get("text_sha256")),
+                "annotator": _annotator(ann.get("completed_by"), users),
+                "created_at": ann.get("created_at"), "updated_at": ann.get("updated_at"),
+                "lead_time": float(ann["lead_time"]) if ann.get("lead_time") is not None else None,
+                "cancelled": cancelled,
+                "result_json": json.dumps(ann.get("result"), ensure_ascii=False, sort_keys=True),
+                "zones": zones, "entities": entities, "valid": not reasons, "invalid_reasons": reasons,
+            })
+            report.annotations += 1
+            report.cancelled += cancelled
+            if reasons:
+                report.invalid.append((ann["id"], str(data.get("page_id")), reasons))
+            else:
+                report.valid += 1
+
+    path = staging.staging_dir(staging_dir) / staging.ANNOTATIONS
+    existing = staging.read("annotations", path)
+    seen = set(zip(existing.column("project").to_pylist(), existing.column("annotation_id").to_pylist(),
+                   existing.column("updated_at").to_pylist()))
+    new = [r for r in rows if (r["project"], r["annotation_id"], r["updated_at"]) not in seen]
+    if new:
+        table = pa.concat_tables([existing, schema.load("annotations").table(new)])
+        staging.write_table(table, path)
+    report.appended, report.staged = len(new), path
+    if out is not None:
+        staging.write_jsonl(rows, out)
+    report.seconds = time.monotonic() - started
+    return report
