@@ -1,9 +1,136 @@
-"""Curation commands: ingest, release, verify, export-hub, card statistics, annotate."""
+"""Curation commands: ingest, release, verify, export-hub, card."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
+
+from curation import dataset
+
+
+def _progress(label: str):
+    """A rich progress spinner over a record stream (counts pages as they pass)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    def wrap(records):
+        with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed} pages"),
+                      TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty()) as bar:  # fmt: skip
+            task = bar.add_task(label, total=None)
+            for record in records:
+                bar.advance(task)
+                yield record
+
+    return wrap
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--source", required=True, help="Name stored in the `source` column (e.g. mysite, aeb).")
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "html", "text", "warc", "aeb", "wcxb", "mozilla"]),
+              help="How to read PATHS. auto: by suffix (.html/.htm[.gz] html, .txt text, .warc[.gz] warc); "
+                   "aeb/wcxb/mozilla: the native folder layout of those corpora.")  # fmt: skip
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder for Parquet shards and reports.")
+@click.option("--license", "license_", default=None, help="SPDX licence id of the pages (default: known for aeb/wcxb/mozilla, else 'unknown').")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any input was quarantined.")
+def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: str | None, strict: bool) -> None:
+    """Normalise raw pages (HTML, text dumps, WARC, or a corpus folder) into Parquet under OUT.
+
+    Writes OUT/pages-*.parquet (the `pages` table, split "unassigned"), OUT/boilerplate_gold-*.parquet
+    when the source ships gold, OUT/quarantine.jsonl (one {"path", "reason"} per rejected input),
+    OUT/notes.jsonl and OUT/summary.json. Bad inputs never stop the batch; the exit code is 1 only when
+    nothing could be ingested, or with --strict when anything was quarantined.
+    """
+    from curation.ingest import ingest as run_ingest
+
+    summary = run_ingest(list(paths), source, out, fmt=fmt, license=license_, progress=_progress(f"ingesting {source}"))
+    click.echo(f"{summary['pages']} pages written to {out} ({summary['gold']} with source gold); "
+               f"{summary['quarantined']} quarantined (see {out / 'quarantine.jsonl'})")  # fmt: skip
+    if summary["pages"] == 0 or (strict and summary["quarantined"]):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("version")
+@click.option("--sources", "recipe", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Recipe of sources to ingest (default: data/sources.yaml).")  # fmt: skip
+def release(version: str, recipe: Path | None) -> None:
+    """Build the immutable release data/vVERSION (e.g. 1.0.0) and update .huggingface.yaml.
+
+    Ingests every source in the recipe, finds near-duplicates, assigns grouped splits, adds gold
+    staged by `pagegold annotate adjudicate` (data/staging/), and writes Parquet + manifest.json.
+    Refuses to overwrite an existing version. Unchanged data of the parent release is referenced,
+    not copied.
+    """
+    from curation.release import build_release
+
+    try:
+        target = build_release(version, recipe=recipe, log=lambda m: click.echo(m, err=True))
+    except dataset.ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"released {target}")
+
+
+@click.command()
+@click.argument("version", required=False)
+@click.option("--all", "all_versions", is_flag=True, help="Verify every release, not only VERSION / the latest.")
+def verify(version: str | None, all_versions: bool) -> None:
+    """Recheck a release: checksums, row counts, schemas, offsets, gold hashes and split leakage.
+
+    Exit status 0 only when everything checks.
+    """
+    from curation.verify import verify_release
+
+    versions = dataset.list_versions() if all_versions else [dataset.version_name(version) if version else dataset.latest_version()]
+    failed = False
+    for v in versions:
+        problems = verify_release(v)
+        for p in problems:
+            click.echo(f"{v}: {p}", err=True)
+        click.echo(f"{v}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+        failed |= bool(problems)
+    if failed:
+        sys.exit(1)
+
+
+@click.command("export-hub")
+@click.argument("out", type=click.Path(path_type=Path))
+def export_hub(out: Path) -> None:
+    """Write OUT, a folder ready to push to the Hugging Face Hub (README.md is DATASET_CARD.md + configs)."""
+    from curation.hub import export_hub as run_export
+
+    card = dataset.data_dir().parent / "DATASET_CARD.md"
+    try:
+        run_export(out, card)
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"exported to {out}")
+
+
+@click.command()
+@click.option("--version", default=None, help="Release to describe (default: latest).")
+@click.option("--write/--print", default=True, show_default=True, help="Rewrite the statistics section of DATASET_CARD.md, or print it.")
+def card(version: str | None, write: bool) -> None:
+    """Regenerate the statistics section of DATASET_CARD.md from the shipped release."""
+    from curation.card import render_stats, update_card
+
+    text = render_stats(version)
+    if write:
+        update_card(dataset.data_dir().parent / "DATASET_CARD.md", text)
+        click.echo("DATASET_CARD.md statistics updated")
+    else:
+        click.echo(text)
 
 
 def register_commands(group: click.Group) -> None:
     """Attach the curation commands to the top-level ``pagegold`` group."""
+    for command in (ingest, release, verify, export_hub, card):
+        group.add_command(command)
+    try:
+        from curation.labelstudio.cli import annotate
+    except ImportError:
+        return
+    group.add_command(annotate)

@@ -1,0 +1,130 @@
+"""HTML → blocks of visible text in document order, using the lexbor parser (selectolax).
+
+What is invisible, and dropped with its content: <head> (its <title> becomes metadata),
+script, style, template, svg, math, iframe, object, embed, canvas, select, datalist,
+and any element with the ``hidden`` attribute, ``aria-hidden="true"`` on a non-visual wrapper is
+kept (screen readers skip it, eyes do not), or an inline style with display:none or
+visibility:hidden. Comments are not text.
+
+What starts a block: the block-level elements in BLOCK_TAGS and <br>. Table rows are blocks
+whose cells are separated by a space; inline elements (a, b, span, …) never split a block.
+<pre> keeps its line breaks: each of its lines is a block.
+
+The walk is iterative, so nesting depth is bounded by memory, not by Python's recursion limit.
+Element paths are ``tag[n]`` steps from <body> (n counts same-tag siblings, 1-based), e.g.
+``body/div[2]/article[1]/p[3]``; paths deeper than MAX_PATH_STEPS keep their last steps only.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from curation.normalise.blocks import BlockText
+
+INVISIBLE_TAGS = [
+    "head", "script", "style", "template", "svg", "math", "iframe",
+    "object", "embed", "canvas", "select", "datalist", "audio", "video",
+]  # fmt: skip
+HIDDEN_SELECTOR = (
+    "[hidden], [style*='display:none' i], [style*='display: none' i], "
+    "[style*='visibility:hidden' i], [style*='visibility: hidden' i]"
+)
+BLOCK_TAGS = frozenset(
+    """address article aside blockquote body caption center details dialog dd div dl dt fieldset
+    figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav
+    ol p pre section summary table tbody thead tfoot tr ul""".split()
+)
+MAX_PATH_STEPS = 48
+
+
+class HtmlError(ValueError):
+    """The document has no parsable body."""
+
+
+def title_of(tree: LexborHTMLParser) -> str | None:
+    node = tree.css_first("head > title") or tree.css_first("title")
+    title = node.text(deep=True).strip() if node is not None else ""
+    if not title:
+        og = tree.css_first("meta[property='og:title']")
+        title = (og.attributes.get("content") or "").strip() if og is not None else ""
+    return " ".join(title.split()) or None
+
+
+def html_to_blocks(html: str) -> tuple[BlockText, LexborHTMLParser]:
+    """Parse ``html`` and return its visible text as blocks, plus the parsed tree (for metadata)."""
+    tree = LexborHTMLParser(html)
+    body = tree.body
+    if body is None:
+        raise HtmlError("the document has no <body> after parsing")
+    for node in body.css(HIDDEN_SELECTOR):
+        node.decompose()
+    body.strip_tags(INVISIBLE_TAGS)
+    out = BlockText()
+    _walk(body, out)
+    return out, tree
+
+
+def _walk(body, out: BlockText) -> None:
+    buffer: list[str] = []
+    # One frame per open element: [node, is_block, path, child tag counts].
+    frames: list[list] = [[body, True, "body", {}]]
+    block_path = ["body"]  # path of the innermost open block element
+    block_tag = ["body"]
+
+    def flush() -> None:
+        if buffer:
+            out.add("".join(buffer), block_tag[-1], block_path[-1])
+            buffer.clear()
+
+    node = body.first_child
+    while node is not None:
+        tag = node.tag
+        descended = False
+        if tag == "-text":
+            buffer.append(node.text_content or "")
+        elif tag == "br":
+            flush()
+        elif tag == "pre":
+            flush()
+            path = _child_path(frames[-1], tag)
+            for line in (node.text(deep=True) or "").split("\n"):
+                out.add(line, "pre", path)
+        elif tag and tag[0] != "-":  # an element (not a comment or doctype)
+            is_block = tag in BLOCK_TAGS
+            path = _child_path(frames[-1], tag)
+            if tag in ("td", "th"):
+                buffer.append(" ")
+            if is_block:
+                flush()
+            child = node.first_child
+            if child is not None:
+                frames.append([node, is_block, path, {}])
+                if is_block:
+                    block_path.append(path)
+                    block_tag.append(tag)
+                node = child
+                descended = True
+        if descended:
+            continue
+        # Climb until a next sibling exists, closing the elements we leave.
+        while node.next is None:
+            if len(frames) == 1:
+                flush()
+                return
+            closed = frames.pop()
+            if closed[1]:
+                flush()
+                block_path.pop()
+                block_tag.pop()
+            node = closed[0]
+        node = node.next
+    flush()
+
+
+def _child_path(frame: list, tag: str) -> str:
+    counts = frame[3]
+    counts[tag] = n = counts.get(tag, 0) + 1
+    path = f"{frame[2]}/{tag}[{n}]"
+    if path.count("/") > MAX_PATH_STEPS:
+        path = "…/" + "/".join(path.split("/")[-MAX_PATH_STEPS:])
+    return path

@@ -1,0 +1,28 @@
+"""Readers: each turns one kind of input into raw page records (a generator of dicts).
+
+A raw record has: path (where it came from, for error messages and quarantine), source,
+source_id, url, raw (bytes), raw_format (html|text), http_charset, license, page_type, and
+optionally gold (the source's own boilerplate gold). A reader never raises for one bad input:
+it yields a ``Rejected`` record and goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input that cannot become a page, with the reason (it goes to quarantine.jsonl)."""
+
+    path: str
+    reason: str
+
+
+from curation.sources.files import read_files  # noqa: E402
+from curation.sources.native import read_aeb, read_mozilla, read_wcxb  # noqa: E402
+from curation.sources.warc import read_warc  # noqa: E402
+
+FORMATS = ("auto", "html", "text", "warc", "aeb", "wcxb", "mozilla")
+
+__all__ = ["FORMATS", "Rejected", "read_files", "read_aeb", "read_wcxb", "read_mozilla", "read_warc"]
