@@ -66,7 +66,7 @@ def main() -> None:
     print(f"documents={args.docs} gold_entities={n_gold} predicted_entities={n_pred}")
     print(f"evaluate (strict/exact/partial/type, per label, CoNLL): {elapsed:.3f} s  (budget {args.budget:.1f} s)")
     print(f"strict F1={result['strict']['f1']:.4f} partial F1={result['partial']['f1']:.4f} conll F1={result['conll']['f1']:.4f}")
-    print(f"1000 bootstrap resamples of strict micro F1: {boot:.3f} s  (95% CI {ci['f1_lo']:.4f}-{ci['f1_hi']:.4f})")
+    print(f"1000 bootstrap resamples of strict micro F1: {boot:.3f} s  (95% CI {ci['f1_ci_low']:.4f}-{ci['f1_ci_high']:.4f})")
     if elapsed > args.budget:
         raise SystemExit(f"too slow: {elapsed:.3f} s > {args.budget} s")
 
