@@ -214,7 +214,8 @@ def agreement(project: str | None, version: str | None, json_out: Path | None, s
     o = report.overall
     out.print(f"overall: {o['pages']} pages, {o['pairs']} pairs; entity F1 strict {_fmt(o['entity_strict_f1'])}, "
               f"partial {_fmt(o['entity_partial_f1'])}; zone kappa pooled {_fmt(o['zone_kappa_pooled'])}, "
-              f"mean {_fmt(o['zone_kappa_mean'])} ({o['zone_pairs']} pairs, {o['zone_pairs_skipped']} without zones on both sides)")
+              f"mean {_fmt(o['zone_kappa_mean'])} ({o['zone_pairs']} pairs, {o['zone_pairs_skipped']} without zones on both sides)",
+              soft_wrap=True)
     if json_out:
         json_out.write_text(json.dumps({"pages": report.pages, "overall": report.overall}, indent=2) + "\n")
 
