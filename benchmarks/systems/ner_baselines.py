@@ -125,11 +125,14 @@ ORG_CUES = {"inc", "corp", "ltd", "llc", "plc", "co", "company", "group", "party
             "nations", "institute", "court", "army", "police", "news", "times", "club", "fc", "league", "federation"}
 LOC_CUES = {"city", "river", "mountain", "mountains", "island", "islands", "street", "county", "province", "republic",
             "state", "lake", "sea", "ocean", "valley", "bay", "region", "district", "square", "airport"}
+CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+            "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 SENTENCE_END = {".", "!", "?", ":", ";", "|", "\"", "“", "”", "(", ")", "-", "–", "—"}
 
 
 def _capitalised(tok: str) -> bool:
-    return tok[0].isupper() and any(c.isalpha() for c in tok)
+    # weekdays and months are capitalised but are not CoNLL entities
+    return tok[0].isupper() and any(c.isalpha() for c in tok) and tok.lower() not in CALENDAR
 
 
 def capitalised_runs(text: str) -> list[Entity]:
@@ -161,7 +164,11 @@ def capitalised_runs(text: str) -> list[Entity]:
         if run:
             words = [toks[k][2] for k in run]
             prev = toks[run[0] - 1][2].lower().rstrip(".") if run[0] > 0 else ""
-            out.append({"start": toks[run[0]][0], "end": toks[run[-1]][1], "label": _guess_label(words, prev)})
+            end = toks[run[-1]][1]
+            if words[-1].endswith(("'s", "’s")):  # possessive: "Pyongyang's airport" → Pyongyang
+                end -= 2
+                words[-1] = words[-1][:-2]
+            out.append({"start": toks[run[0]][0], "end": end, "label": _guess_label(words, prev)})
         i = j
     return out
 
