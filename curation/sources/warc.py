@@ -28,9 +28,11 @@ def read_warc(paths: Iterable[str | Path], source: str, license: str = "unknown"
                     record = next(records)
                 except StopIteration:
                     break
-                except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
+                except (ArchiveLoadFailed, ValueError, OSError, EOFError, AttributeError) as exc:
+                    # AttributeError: warcio 1.7 trips over a record header without a target URI.
                     # warcio cannot resynchronise after a broken record: keep what came before.
-                    yield Rejected(f"{path}#record{number + 1}", f"broken WARC record: {exc}")
+                    detail = "malformed record header" if isinstance(exc, AttributeError) else str(exc)
+                    yield Rejected(f"{path}#record{number + 1}", f"broken WARC record: {detail}; later records of this file are not read")
                     break
                 number += 1
                 if record.rec_type != "response" or record.http_headers is None:
