@@ -97,7 +97,7 @@ def test_bad_inputs_are_quarantined_and_good_ones_written(bad_batch: Path, tmp_p
     assert any("Straße" in t and "Müller" in t for t in texts)  # wrong declared charset: detected, decoded
     summary = json.loads((out / "summary.json").read_text())
     assert summary["pages"] == len(pages)
-    assert summary["quarantined"] == len((out / "quarantine.jsonl").read_text().splitlines()) == 9
+    assert summary["quarantined"] == len((out / "quarantine.jsonl").read_text().splitlines()) == 8
     notes = (out / "notes.jsonl").read_text()
     assert "wrong_charset.html" in notes and "nul.html" in notes
     for f in out.glob("pages-*.parquet"):
