@@ -125,13 +125,14 @@ def push(
     version = dataset.version_name(version) if version else dataset.latest_version()
     pages = []
     for page in dataset.iter_pages(version, split=split, source=source, ids=ids, columns=PAGE_COLUMNS):
-        if limit is not None and len(pages) >= limit:
-            break
+        if limit is not None and len(pages) >= limit and not ids:
+            break  # with --ids, read on: a missing id must still be reported
         pages.append(page)
     if ids:
         missing = sorted(set(ids) - {p["page_id"] for p in pages})
         if missing:
-            raise LabelStudioError(f"page ids not in release {version}: {', '.join(missing[:10])}")
+            raise LabelStudioError(f"page ids not in release {version} (or not of the split/source asked): {', '.join(missing[:10])}")
+    pages = pages[:limit] if limit is not None else pages
     preds = load_predictions(predictions, system) if predictions else {}
 
     proj, created = ensure_project(ls, conn, project)
