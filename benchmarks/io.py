@@ -16,6 +16,7 @@ Prediction formats: AEB output JSON in both shapes (``{id: {"articleBody"}}`` or
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,9 +79,19 @@ def _is_jsonl(path: Path) -> bool:
 
 
 def read_gold(path: str | Path) -> dict[str, GoldPage]:
-    """Gold main text (and snippets where the format has them) keyed by page id."""
+    """Gold main text (and snippets where the format has them) keyed by page id.
+
+    Cached by (path, size, mtime): scoring many outputs against one gold reads it once.
+    """
     path = Path(path)
     _check_exists(path, "gold")
+    st = path.stat()
+    return dict(_read_gold_cached(str(path.resolve()), st.st_size, st.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_gold_cached(path_str: str, size: int, mtime_ns: int) -> dict[str, GoldPage]:
+    path = Path(path_str)
     if path.is_dir():
         return _read_wcxb_gold(path)
     if _is_jsonl(path):
