@@ -251,3 +251,22 @@ def test_missing_spacy_model_gives_pip_hint():
     system = get_entity_system("spacy:xx_no_such_pipeline")
     with pytest.raises(MissingDependency, match="spacy download|pip install"):
         system.extract("Some text")
+
+
+def test_in_process_benchmark_rows_leaderboard_and_plots(tmp_path, seed, fake_extractor):
+    from benchmarks.tasks.entities_bench import leaderboard_markdown, plot, run_benchmark
+
+    page, gold, _ = seed
+    second = dict(page, page_id="seedlike0000002", source="other")
+    golds = {page["page_id"]: gold, second["page_id"]: dict(gold, page_id=second["page_id"])}
+    rows = run_benchmark([page, second], golds, ["capitalisation"], ["page_text", "gold_main", fake_extractor], resamples=50)
+    by_input = {r["input"]: r for r in rows}
+    assert by_input["page_text"]["leak_rate"] > 0.2
+    assert by_input["gold_main"]["leak_rate"] == 0 and by_input[fake_extractor]["leak_rate"] == 0
+    assert by_input["gold_main"]["strict_precision"] > by_input["page_text"]["strict_precision"]
+    assert set(by_input["page_text"]["by_source"]) == {"test", "other"}
+    assert all(r["errors"] == 0 for r in rows)
+    md = leaderboard_markdown(rows)
+    assert md.count("\n") == 2 + len(rows) and "capitalisation" in md
+    pytest.importorskip("matplotlib")
+    assert all(p.stat().st_size > 0 for p in plot(rows, tmp_path))
