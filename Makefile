@@ -1,0 +1,40 @@
+# PageGold — one command to set up and run each job. Everything lands in .venv (project) and
+# ~/.cache/pagegold (the Label Studio server's own virtualenv and its pre-migrated template).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml benchmarks/requirements-ner-model.txt | cksum | cut -d' ' -f1)
+SYSTEMS ?= all
+JOBS   ?= 2
+
+.PHONY: setup bench test test-fast labelstudio-env release verify perf clean
+
+$(STAMP): pyproject.toml benchmarks/requirements-ner-model.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[all]"
+	$(PIP) install --quiet --no-deps -r benchmarks/requirements-ner-model.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP)  ## create .venv with PageGold, the extractors, metrics, spaCy model and test tools
+
+labelstudio-env:  ## the Label Studio server in its own virtualenv (1-2 min the first time)
+	PAGEGOLD_LS_PYTHON=$(PYTHON) bash scripts/install_labelstudio.sh
+
+bench: setup  ## the main job: every boilerplate system on the shipped release, then the report
+	$(VENV)/bin/pagegold verify
+	$(VENV)/bin/pagegold bench run --task boilerplate --systems $(SYSTEMS) --jobs $(JOBS) --out runs/latest
+	$(VENV)/bin/pagegold bench report --run runs/latest
+
+test: setup labelstudio-env  ## the whole test suite, Label Studio server included
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
+
+test-fast: setup  ## tests that need no Label Studio server
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not labelstudio"
+
+perf: setup  ## speed and memory figures (printed; see benchmarks/perf/)
+	$(PY) benchmarks/perf/normalise_speed.py
+
+clean:
+	rm -rf $(VENV) .cache runs build

@@ -1,0 +1,71 @@
+"""The committed release v1.0.0: what it must contain, and that it loads offline with `datasets`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from curation import dataset
+from curation.verify import verify_release
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return dataset.read_table("pages", "1.0.0", columns=["page_id", "source", "source_id", "split", "domain", "published", "section", "text", "license", "url"]).to_pylist()
+
+
+def test_v1_verifies():
+    assert verify_release("v1.0.0") == []
+
+
+def test_v1_holds_the_seed_all_aeb_and_every_distinct_wcxb_page(pages):
+    by_source = Counter(p["source"] for p in pages)
+    # WCXB-dev has 1,497 files; two are byte-identical copies of others (0670/2863, 0463/3035),
+    # so they are one page each.
+    assert by_source == {"seed": 1, "aeb": 181, "wcxb-dev": 1495}
+    assert all(p["license"] for p in pages)
+    assert all(p["url"] for p in pages if p["source"] == "aeb")
+
+
+def test_seed_page_metadata_comes_from_its_header_line(pages):
+    seed = next(p for p in pages if p["source"] == "seed")
+    assert (seed["published"], seed["section"]) == ("2024-06-19", "International")
+    assert seed["text"].startswith("Putin’s North Korea Visit")
+    assert "Trending Stories" in seed["text"]  # boilerplate is kept in the page text
+
+
+def test_splits_are_grouped_and_test_is_at_least_a_fifth(pages):
+    shares = Counter(p["split"] for p in pages)
+    assert shares["test"] >= 0.2 * len(pages)
+    assert set(shares) == {"train", "dev", "test"}
+    by_domain: dict[str, set] = {}
+    for p in pages:
+        if p["domain"]:
+            by_domain.setdefault(p["domain"], set()).add(p["split"])
+    assert all(len(s) == 1 for s in by_domain.values())
+
+
+def test_boilerplate_gold_covers_aeb_and_wcxb():
+    gold = dataset.read_table("boilerplate_gold", "1.0.0", columns=["origin", "alignment_recall", "with_snippets"]).to_pylist()
+    origins = Counter(g["origin"] for g in gold)
+    assert origins == {"aeb:articleBody": 181, "wcxb:main_content": 1495}
+    recalls = sorted(g["alignment_recall"] for g in gold if g["origin"] == "aeb:articleBody")
+    assert recalls[len(recalls) // 2] > 0.95  # the alignment finds the AEB gold on its pages
+    assert sum(1 for g in gold if g["with_snippets"]) > 1400
+
+
+def test_load_dataset_offline(tmp_path, monkeypatch):
+    import datasets
+
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    manifest = dataset.read_manifest("1.0.0")
+    gold = datasets.load_dataset(str(CHECKOUT), "boilerplate_gold")
+    assert {s: gold[s].num_rows for s in gold} == manifest["tables"]["boilerplate_gold"]["splits"]
+    pages = datasets.load_dataset(str(CHECKOUT), "pages-v1.0.0", split="test", streaming=True)
+    first = next(iter(pages))
+    assert first["split"] == "test" and isinstance(first["blocks"], list)
