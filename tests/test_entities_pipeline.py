@@ -270,3 +270,16 @@ def test_in_process_benchmark_rows_leaderboard_and_plots(tmp_path, seed, fake_ex
     assert md.count("\n") == 2 + len(rows) and "capitalisation" in md
     pytest.importorskip("matplotlib")
     assert all(p.stat().st_size > 0 for p in plot(rows, tmp_path))
+
+
+def test_pipeline_task_names_and_versions(tmp_path, fake_extractor):
+    task = TASKS["pipeline"]
+    assert f"{fake_extractor}+capitalisation" in task.systems() and "gold+spacy-sm" in task.systems()
+    assert task.get_system("gold+capitalisation").name == "gold+capitalisation"
+    with pytest.raises(KeyError, match="extractor"):
+        task.get_system("capitalisation")
+    path = write_jsonl(tmp_path / "v.jsonl", [{"page_id": "a", "entities": []}])
+    v1 = get_entity_system(f"file:{path}").version
+    write_jsonl(path, [{"page_id": "a", "entities": [{"start": 0, "end": 1, "label": "PER"}]}])
+    assert get_entity_system(f"file:{path}").version != v1
+    assert GazetteerNER(entries=(("A B", "PER"),)).version.endswith("entries-1")

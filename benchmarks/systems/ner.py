@@ -151,7 +151,13 @@ class PredictionsFile(EntitySystem):
 
     @property
     def version(self) -> str:
-        return "file"
+        # the file's content is the system: a changed file must not be served from a run cache
+        import hashlib
+
+        try:
+            return "file-" + hashlib.sha256(Path(self.path).read_bytes()).hexdigest()[:16]
+        except OSError:
+            return "file-missing"
 
     def extract(self, text: str) -> list[Entity]:
         raise TypeError("a predictions file maps pages, not texts: it can only read the whole page (input page_text)")

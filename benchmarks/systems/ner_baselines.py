@@ -99,6 +99,19 @@ class GazetteerNER(EntitySystem):
     entries: tuple[tuple[str, str], ...] | None = None  # None: learn from the release's train gold
     release: str | None = None
 
+    @property
+    def version(self) -> str:
+        # what it learned is part of its identity: the release whose train gold it read
+        from curation import __version__, dataset
+
+        if self.entries is not None:
+            return f"pagegold-{__version__}+entries-{len(self.entries)}"
+        try:
+            release = dataset.version_name(self.release) if self.release else dataset.latest_version()
+        except Exception:  # no release on disk: run() will say so
+            release = "none"
+        return f"pagegold-{__version__}+train-{release}"
+
     def gazetteer(self) -> Gazetteer:
         key = (self.entries, self.release)
         if key not in _FITTED:  # fitted once per process (workers each fit their own)
