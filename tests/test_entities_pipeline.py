@@ -154,7 +154,8 @@ class FakeExtractor(System):
 def fake_extractor():
     REGISTRY[FakeExtractor.name] = FakeExtractor()
     yield FakeExtractor.name
-    del REGISTRY[FakeExtractor.name]
+    for name in [n for n in REGISTRY if n.startswith(FakeExtractor.name)]:  # and its pipelines
+        del REGISTRY[name]
 
 
 def test_pipeline_matches_gold_main_and_removes_leaks(seed, fake_extractor):

@@ -34,6 +34,7 @@ from benchmarks.systems.ner import EntitySystem, get_entity_system, read_entity_
 from benchmarks.tasks import Task, register_task
 
 GOLD_MAIN = "gold_main"
+GOLD_TEXT_KEY = "gold_main_text"  # where the shared runner puts the gold main text (benchmarks.systems.boilerplate.GOLD_KEY)
 PAGE_TEXT = "page_text"
 MODES = M.MODES
 FIELDS = M.FIELDS
@@ -95,6 +96,10 @@ class PipelineSystem(System):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", f"{self.extractor}+{self.ner}")
+        # the shared runner caches outputs of systems that have a package: a pipeline has two
+        ner_system = REGISTRY.get(self.ner)
+        package = getattr(ner_system, "package", None) or getattr(REGISTRY.get(self.extractor), "package", None)
+        object.__setattr__(self, "package", package)
 
     @property
     def version(self) -> str:
@@ -113,7 +118,11 @@ class PipelineSystem(System):
     def run(self, page: dict[str, Any]) -> dict[str, Any]:
         ner = get_entity_system(self.ner)
         if self.extractor in (GOLD_MAIN, "gold"):
-            return run_on_input(ner, page, GOLD_MAIN, gold=page.get("gold"))
+            if page.get("gold") or page.get("main_spans") or page.get("main_blocks"):
+                return run_on_input(ner, page, GOLD_MAIN, gold=page.get("gold") or page)
+            if page.get(GOLD_TEXT_KEY) is not None:  # only the gold main text: align it onto the page
+                return run_on_input(ner, page, "gold_main_text", extracted=page[GOLD_TEXT_KEY])
+            raise ValueError("input gold_main needs the gold zones (page['gold']) or the gold main text (page['gold_main_text'])")
         if self.extractor == PAGE_TEXT:
             return run_on_input(ner, page, PAGE_TEXT)
         extracted = REGISTRY[self.extractor].run(page)
@@ -280,13 +289,15 @@ class EntitiesTask(Task):
         zones = dataset.read_table("boilerplate_gold", version=version, split=split, root=root).to_pylist()
         for row in zones:
             if row["page_id"] in gold and row["text_sha256"] == gold[row["page_id"]]["text_sha256"]:
-                gold[row["page_id"]].update(main_spans=row.get("main_spans"), main_blocks=row.get("main_blocks"))
+                gold[row["page_id"]].update(
+                    main_spans=row.get("main_spans"), main_blocks=row.get("main_blocks"), main_text=row.get("main_text")
+                )
         if source is not None:
             keep = {p["page_id"] for p in dataset.iter_pages(version, split, source, columns=["page_id"], root=root)}
             gold = {k: v for k, v in gold.items() if k in keep}
         return gold
 
-    def page_stats(self, page: Mapping[str, Any], gold: Mapping[str, Any], output: Any) -> dict[str, float]:
+    def page_stats(self, page: Mapping[str, Any], gold: Mapping[str, Any], output: Any, metrics: Any = None) -> dict[str, float]:
         if gold.get("text_sha256") and page.get("text_sha256") and gold["text_sha256"] != page["text_sha256"]:
             raise ValueError(f"page {page.get('page_id')}: gold refers to another text (text_sha256 differs)")
         return page_stats(gold["entities"], output, zones_from_gold(dict(page), dict(gold)))
@@ -313,9 +324,8 @@ class PipelineTask(EntitiesTask):
     input = "extractor"
 
     def systems(self) -> list[str]:
-        extractors = sorted(n for n, s in REGISTRY.items() if s.task == "boilerplate")
-        ners = sorted(n for n, s in REGISTRY.items() if s.task == "entities")
-        return [f"{e}+{n}" for e in ["gold"] + extractors for n in ners]
+        register_pipelines()  # extractors or entity systems registered after this module
+        return sorted(name for name, system in REGISTRY.items() if system.task == "pipeline")
 
     def get_system(self, name: str) -> System:
         return pipeline_system(name)
@@ -324,5 +334,21 @@ class PipelineTask(EntitiesTask):
         return super().prediction_fields(output)
 
 
+def register_pipelines() -> list[str]:
+    """Register every extractor × entity system pair, so runners that look systems up in the
+    registry by name (``REGISTRY["trafilatura+spacy-sm"]``) find them. Idempotent."""
+    extractors = [n for n, s in REGISTRY.items() if s.task == "boilerplate" and n not in ("empty",)]
+    ners = [n for n, s in REGISTRY.items() if s.task == "entities"]
+    added = []
+    for e in extractors:
+        for n in ners:
+            name = f"{e}+{n}"
+            if name not in REGISTRY:
+                REGISTRY[name] = PipelineSystem(extractor=e, ner=n)
+                added.append(name)
+    return added
+
+
 register_task(EntitiesTask())
 register_task(PipelineTask())
+register_pipelines()
