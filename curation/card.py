@@ -51,8 +51,12 @@ def render_stats(version: str | None = None) -> str:
     for table, entry in manifest["tables"].items():
         s = entry["splits"]
         parts.append(f"| {table} | {entry['rows']:,} | {s.get('train', 0):,} | {s.get('dev', 0):,} | {s.get('test', 0):,} |")
+    no_text = sum(1 for p in pages if not p["text"])
+    parts += ["", f"Pages with no visible text without JavaScript (empty `text`): {no_text:,}."]
     if "boilerplate_gold" in manifest["tables"]:
-        gold = dataset.read_table("boilerplate_gold", manifest["version"], columns=["origin", "alignment_recall", "alignment_precision"]).to_pylist()
+        gold = dataset.read_table("boilerplate_gold", manifest["version"], columns=["origin", "main_text", "alignment_recall", "alignment_precision"]).to_pylist()
+        for origin, n in sorted(Counter(g["origin"] for g in gold if not g["main_text"].strip()).items()):
+            parts.append(f"Gold rows `{origin}` with an empty main text (pages without main content): {n:,}.")
         for origin in sorted({g["origin"] for g in gold}):
             rec = sorted(g["alignment_recall"] for g in gold if g["origin"] == origin and g["alignment_recall"] is not None)
             prec = sorted(g["alignment_precision"] for g in gold if g["origin"] == origin and g["alignment_precision"] is not None)

@@ -53,6 +53,7 @@ def ingest(
     fmt: str = "auto",
     license: str | None = None,
     progress: Iterable | None = None,
+    page_type: str | None = None,
 ) -> dict[str, Any]:
     """Ingest ``paths`` into ``out``; returns the summary (also written to summary.json)."""
     out = Path(out)
@@ -60,7 +61,10 @@ def ingest(
     ctx = pipeline.Context()
     pages = ShardWriter("pages", out, "pages")
     gold = ShardWriter("boilerplate_gold", out, "boilerplate_gold")
-    records = pipeline.run(read_inputs(paths, source, fmt, license), INGEST_STEPS, ctx)
+    inputs = read_inputs(paths, source, fmt, license)
+    if page_type is not None:  # a default for sources that do not say (e.g. a folder of news pages)
+        inputs = (r if isinstance(r, sources.Rejected) or r.get("page_type") else {**r, "page_type": page_type} for r in inputs)
+    records = pipeline.run(inputs, INGEST_STEPS, ctx)
     if progress is not None:
         records = progress(records)
     try:

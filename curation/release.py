@@ -80,7 +80,7 @@ def build_release(
             if missing:
                 raise dataset.ReleaseError(f"source {src['name']!r}: input not found: {', '.join(missing)} (see {recipe})")
             out = scratch / "ingest" / src["name"]
-            summary = ingest(paths, src["name"], out, fmt=src["format"], license=src.get("license"))
+            summary = ingest(paths, src["name"], out, fmt=src["format"], license=src.get("license"), page_type=src.get("page_type"))
             log(f"ingested {src['name']}: {summary['pages']} pages, {summary['quarantined']} quarantined")
             ingest_dirs.append(out)
         manifest = _write_tables(name, root, stage, ingest_dirs, parent, log)
