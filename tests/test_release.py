@@ -147,3 +147,21 @@ def test_near_duplicates_cluster_and_distinct_pages_do_not():
     other = " ".join(f"other{i}" for i in range(300))
     reps = near_dup.clusters([("b", base, "h1"), ("a", near, "h2"), ("c", other, "h3"), ("d", other, "h3")])
     assert reps == {"a": "a", "b": "a", "c": "c", "d": "c"}
+
+
+def test_export_hub_writes_card_with_configs(checkout: Path, tmp_path: Path):
+    from curation.hub import export_hub, split_front_matter
+
+    build_release("1.0.0", root=checkout / "data", log=lambda m: None)
+    card = tmp_path / "CARD.md"
+    card.write_text("---\npretty_name: Test\n---\n# Card body\n")
+    out = export_hub(tmp_path / "hub", card, root=checkout / "data")
+    front, body = split_front_matter((out / "README.md").read_text())
+    assert front["pretty_name"] == "Test" and body.startswith("# Card body")
+    names = {c["config_name"] for c in front["configs"]}
+    assert {"pages", "boilerplate_gold", "pages-v1.0.0"} <= names
+    for config in front["configs"]:
+        for split in config["data_files"]:
+            assert all((out / p).is_file() for p in split["path"])
+    with pytest.raises(FileExistsError):
+        export_hub(tmp_path / "hub", card, root=checkout / "data")
