@@ -44,6 +44,7 @@ class PullReport:
     invalid: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (annotation_id, page_id, reasons)
     staged: Path | None = None
     seconds: float = 0.0
+    export_seconds: float = 0.0  # of which the server's export (the bulk of a large pull)
 
 
 def _annotators(ls: LabelStudio, conn: Connection) -> dict[int, str]:
@@ -88,12 +89,14 @@ def pull(
     proj = find_project(ls, conn, project)
     if proj is None:
         raise LabelStudioError(f"no project titled {project!r} on {conn.url} (push pages first)")
+    exporting = time.monotonic()
     tasks = export_tasks(ls, conn, proj.id, all_tasks=False)
+    export_seconds = time.monotonic() - exporting
     users = _annotators(ls, conn)
     wanted = {(t.get("data") or {}).get("page_id") for t in tasks}
     pages = {p["page_id"]: p for p in dataset.iter_pages(version, ids=wanted, columns=["page_id", "text", "text_sha256"])}
 
-    report = PullReport(project, version, tasks=len(tasks))
+    report = PullReport(project, version, tasks=len(tasks), export_seconds=export_seconds)
     rows = []
     for task in sorted(tasks, key=lambda t: t["id"]):
         data = task.get("data") or {}
