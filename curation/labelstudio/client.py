@@ -12,13 +12,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
-from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.core.api_error import ApiError  # light; the client itself is imported lazily
 
 from curation.labelstudio import server
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 T = TypeVar("T")
 # Bounded retries for an unreachable server: 4 tries over ~7 s, then a clear error.
@@ -99,8 +101,10 @@ def call(conn: Connection, what: str, fn: Callable[[], T], retries: int = RETRIE
     raise AssertionError("unreachable")
 
 
-def connect(data_dir: Path | None = None, retries: int = RETRIES) -> tuple[LabelStudio, Connection]:
+def connect(data_dir: Path | None = None, retries: int = RETRIES) -> tuple["LabelStudio", Connection]:
     """A checked SDK client: the server answered and accepted the token, or an error says why."""
+    from label_studio_sdk import LabelStudio  # ~0.6 s to import: only when a command needs it
+
     conn = resolve(data_dir)
     try:
         # The SDK's own retries are turned off: `call` owns the (bounded) retry policy.

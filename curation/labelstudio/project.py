@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from label_studio_sdk import LabelStudio
+from typing import TYPE_CHECKING, Any
 
 from curation.labelstudio import config
 from curation.labelstudio.client import Connection, LabelStudioError, call
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 INSTRUCTION = (
     "<p>Mark zones first (MAIN: the article; BOILERPLATE: everything around it), then entities "

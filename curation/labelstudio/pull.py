@@ -21,15 +21,17 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from label_studio_sdk import LabelStudio
 
 from curation import dataset, schema
 from curation.labelstudio import spans, staging
 from curation.labelstudio.client import Connection, LabelStudioError, call
 from curation.labelstudio.project import export_tasks, find_project
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 
 @dataclass

@@ -19,15 +19,17 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
-from label_studio_sdk import LabelStudio
 
 from curation import dataset
 from curation.labelstudio import config, spans
 from curation.labelstudio.client import Connection, LabelStudioError, call
 from curation.labelstudio.project import ensure_project, export_tasks
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 PAGE_COLUMNS = ["page_id", "source", "text", "blocks", "text_sha256", "split"]
 

@@ -255,12 +255,17 @@ def start(data_dir: Path | None = None, port: int | None = None, timeout: float 
     os.chmod(data_dir, 0o700)
     if not (data_dir / DB_NAME).is_file():
         shutil.copy2(ensure_template() / DB_NAME, data_dir / DB_NAME)
+    elif not (data_dir / CREDENTIALS).is_file():
+        # The user (and its token) is created on a database's first start only: new credentials
+        # would not match the existing user.
+        raise ServerError(f"{data_dir} holds a Label Studio database but no {CREDENTIALS}: "
+                          "use a fresh --data-dir, or reach that server with LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
     creds = credentials(data_dir)
     cmd = [
         str(install.label_studio_executable(venv)), "start", "--no-browser",
         "--internal-host", HOST, "--port", str(port), "--enable-legacy-api-token",
     ]
-    log = open(data_dir / LOG, "ab")
+    log = os.fdopen(os.open(data_dir / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     # Own session: `stop` signals this process group only, by its id.
     proc = subprocess.Popen(cmd, env=_server_env(data_dir, creds), stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True, cwd=data_dir)
