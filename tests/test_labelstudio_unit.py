@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 
@@ -249,3 +250,21 @@ def test_char_labels_drop_newlines():
     z = [{"start": 0, "end": 5, "label": "MAIN"}]
     assert agreement.char_labels(z, text).tolist() == [1, 1, 1, 1]
     assert agreement.kappa(np.array([1, 1]), np.array([1, 1])) is None
+
+
+def test_stale_state_with_recycled_pid_is_never_signalled(tmp_path):
+    from curation.labelstudio import server
+
+    # This test process is alive but is not Label Studio: `stop` must not signal it.
+    server._write_private(tmp_path / server.STATE, {"data_dir": str(tmp_path), "pid": os.getpid(), "port": 1, "url": "http://127.0.0.1:1"})
+    assert server.status(tmp_path) is None and not (tmp_path / server.STATE).exists()
+    assert server.stop(tmp_path) is False
+
+
+def test_server_refuses_a_data_dir_inside_the_repository():
+    from pathlib import Path
+
+    from curation.labelstudio import server
+
+    with pytest.raises(server.ServerError, match="inside the repository"):
+        server.start(Path(__file__).resolve().parent / "ls-data")

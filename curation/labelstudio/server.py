@@ -224,10 +224,18 @@ def status(data_dir: Path | None = None) -> ServerState | None:
     state = read_state(data_dir)
     if state is None:
         return None
-    if not _alive(state.pid):
+    if not _alive(state.pid) or not _is_label_studio(state.pid):
         (data_dir / STATE).unlink(missing_ok=True)
         return None
     return state
+
+
+def _is_label_studio(pid: int) -> bool:
+    """Guard against a recycled PID: never signal a process that is not a Label Studio server."""
+    try:
+        return b"label-studio" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return not Path("/proc").is_dir()  # no procfs (macOS): trust the state file
 
 
 def start(data_dir: Path | None = None, port: int | None = None, timeout: float = 180.0) -> ServerState:
