@@ -77,3 +77,7 @@ def score_cmd(task_name: str, metric: str, gold_path: Path, pred_path: Path, as_
     width = max(len(k) for k in result)
     for key, value in result.items():
         click.echo(f"{key:<{width}}  {value:.4f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+
+
+# run, report, compare and systems live in their own module; importing it adds them to `bench`
+from benchmarks import cli_run as _cli_run  # noqa: E402,F401

@@ -1,0 +1,150 @@
+"""``pagegold bench run | report | compare | systems`` (``bench score`` lives in ``benchmarks.cli``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from benchmarks import stats as _stats
+from benchmarks.cli import _get_task, bench
+
+
+@bench.command("systems")
+@click.option("--task", "task_name", default=None, help="Only systems of this task.")
+def systems_cmd(task_name: str | None) -> None:
+    """List registered systems, their versions and whether they can run here."""
+    from benchmarks.systems import REGISTRY, MissingDependency
+
+    for name, system in sorted(REGISTRY.items()):
+        if task_name and system.task != task_name:
+            continue
+        try:
+            system.check_available()
+            state = "ok"
+        except MissingDependency as exc:
+            state = f"missing ({exc})"
+        click.echo(f"{name:<24} {system.task:<12} {system.version:<16} {state}")
+
+
+@bench.command("run")
+@click.option("--task", "task_name", default="boilerplate", show_default=True, help="Task to run.")
+@click.option("--systems", default="all", show_default=True, help="Comma-separated system names, or all.")
+@click.option("--version", default=None, help="Release to benchmark on (default: latest).")
+@click.option("--split", default=None, type=click.Choice(["train", "dev", "test"]), help="Only this split.")
+@click.option("--source", default=None, help="Only pages of this source (e.g. aeb, wcxb-dev).")
+@click.option("--jobs", default=None, type=click.IntRange(1), help="Worker processes (default: all cores).")
+@click.option("--timeout", default=60.0, show_default=True, help="Per-page timeout in seconds.")
+@click.option("--memory-mb", default=4096, show_default=True, help="Address-space cap per worker (0 = none).")
+@click.option("--out", "out_dir", default=None, type=click.Path(path_type=Path), help="Output folder (default: runs/<run_id>).")
+@click.option("--cache", "cache_path", default=None, type=click.Path(path_type=Path),
+              help="Output cache folder (default: $PAGEGOLD_CACHE or .cache/pagegold).")
+@click.option("--no-cache", is_flag=True, help="Run every system on every page again.")
+@click.option("--rouge", is_flag=True, help="Also compute ROUGE-LSum (slow on long pages).")
+@click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True, help="Bootstrap resamples.")
+def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb, out_dir, cache_path, no_cache, rouge, resamples) -> None:
+    """Run systems on a release in isolated parallel workers; write predictions, results and reports.
+
+    A crash, hang or memory blow-up on one page is recorded for that page (scored as empty output)
+    and listed in the report. Outputs are cached by (system, version, page text_sha256), so an
+    interrupted run resumes where it stopped.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from benchmarks import report, runner
+    from benchmarks.pool import cpu_count
+    from benchmarks.systems import REGISTRY, MissingDependency
+    from curation import dataset
+
+    task = _get_task(task_name)
+    names = task.systems() if systems == "all" else [s.strip() for s in systems.split(",") if s.strip()]
+    unknown = [n for n in names if n not in REGISTRY or REGISTRY[n].task != task.name]
+    if unknown:
+        raise click.BadParameter(f"unknown {task.name} systems: {', '.join(unknown)} (see `pagegold bench systems`)", param_hint="--systems")
+    runnable = []
+    for name in names:
+        try:
+            REGISTRY[name].check_available()
+            runnable.append(name)
+        except MissingDependency as exc:
+            if systems != "all":
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"skipping {name}: {exc}", err=True)
+    try:
+        version = dataset.version_name(version) if version else dataset.latest_version()
+        gold = task.load_gold(version, split, source)
+        pages = list(dataset.iter_pages(version, split, source, ids=list(gold), columns=runner.PAGE_COLUMNS))
+    except dataset.ReleaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not pages:
+        raise click.ClickException(f"no pages with {task.name} gold in release {version} (split={split}, source={source})")
+    cache = None if no_cache else (cache_path or runner.cache_dir())
+    metrics = (*__import__("benchmarks.tasks.boilerplate", fromlist=["RUN_METRICS"]).RUN_METRICS, "rouge-lsum") if rouge and task.name == "boilerplate" else None
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=False) as bar:
+        tid = bar.add_task(f"{task.name}: {len(runnable)} systems × {len(pages)} pages", total=None)
+        result = runner.run(task, runnable, pages, gold, dataset_version=version, jobs=jobs or cpu_count(), timeout=timeout,
+                            memory_mb=memory_mb or None, cache=cache, metrics=metrics,
+                            progress=lambda done, total: bar.update(tid, completed=done, total=total))
+    out_dir = out_dir or Path("runs") / result.run_id
+    paths = runner.write(result, task, out_dir, resamples=resamples)
+    if task.name == "boilerplate":
+        paths.update(report.write_reports(out_dir, metric=task.primary_metric))
+    click.echo(f"{len(result.failures)} failed pages; wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@bench.command("report")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", default=None, type=click.Path(path_type=Path), help="Where to write (default: RUN_DIR).")
+@click.option("--metric", default="aeb_f1", show_default=True, help="Leaderboard metric.")
+def report_cmd(run_dir: Path, out_dir: Path | None, metric: str) -> None:
+    """Write leaderboard.md and a self-contained report.html from a run folder's results.parquet."""
+    from benchmarks import report
+
+    if not (run_dir / "results.parquet").exists():
+        raise click.ClickException(f"{run_dir}: no results.parquet (is this a `bench run` output folder?)")
+    paths = report.write_reports(run_dir, out_dir, metric)
+    click.echo(report.markdown(__import__("pandas").read_parquet(run_dir / "results.parquet"), None, metric))
+    click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@bench.command("compare")
+@click.argument("system_a")
+@click.argument("system_b")
+@click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A `bench run` output folder.")
+@click.option("--task", "task_name", default="boilerplate", show_default=True)
+@click.option("--metric", default="aeb_f1", show_default=True, help="Metric to compare.")
+@click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True)
+@click.option("--seed", default=_stats.DEFAULT_SEED, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def compare_cmd(system_a, system_b, run_dir, task_name, metric, resamples, seed, as_json) -> None:
+    """Paired comparison of two systems on the same pages: difference, paired bootstrap 95% CI,
+    paired-bootstrap and permutation p-values."""
+    import pandas as pd
+
+    task = _get_task(task_name)
+    path = run_dir / "page_stats.parquet"
+    if not path.exists():
+        raise click.ClickException(f"{path} does not exist (run `pagegold bench run` first)")
+    frame = pd.read_parquet(path)
+    per = {}
+    for name in (system_a, system_b):
+        part = frame[frame["system"] == name].sort_values("page_id")
+        if part.empty:
+            raise click.ClickException(f"system {name!r} is not in {path} (has: {', '.join(sorted(frame['system'].unique()))})")
+        per[name] = {c: part[c].to_numpy(float) for c in part.columns if c not in ("system", "page_id")}
+    a, b = per[system_a], per[system_b]
+    if metric not in task.aggregate(a):
+        raise click.BadParameter(f"unknown metric {metric!r} (have: {', '.join(task.aggregate(a))})", param_hint="--metric")
+    boot = _stats.paired_bootstrap(task.aggregate, a, b, metric, resamples, seed)
+    perm = _stats.paired_permutation(task.aggregate, a, b, metric, resamples, seed)
+    out = {"metric": metric, "a": system_a, "b": system_b, "value_a": boot.a, "value_b": boot.b, "diff": boot.diff,
+           "ci_low": boot.ci_low, "ci_high": boot.ci_high, "p_bootstrap": boot.p_value, "p_permutation": perm.p_value,
+           "n_pages": len(next(iter(a.values())))}
+    if as_json:
+        click.echo(json.dumps(out))
+    else:
+        click.echo(f"{metric}: {system_a} {boot.a:.4f} − {system_b} {boot.b:.4f} = {boot.diff:+.4f} "
+                   f"(95% CI [{boot.ci_low:+.4f}, {boot.ci_high:+.4f}]); p = {boot.p_value:.4f} (paired bootstrap), "
+                   f"{perm.p_value:.4f} (permutation); {out['n_pages']} pages")

@@ -1,0 +1,131 @@
+"""Reports from a results table: a Markdown leaderboard and one self-contained HTML page.
+
+The HTML embeds its matplotlib figures as base64 PNGs (no external files): F1 with 95% intervals
+per system, F1 by page type as a heat map, and quality against median CPU time per page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def leaderboard(results: pd.DataFrame, metric: str = "aeb_f1", extra: tuple[str, ...] = ("aeb_precision", "aeb_recall", "bow_f1", "snippet_f1", "block_f1")) -> pd.DataFrame:
+    """One row per system (overall group), sorted by ``metric`` descending."""
+    overall = results[results["group_by"] == "all"]
+    if overall.empty:
+        raise ValueError("the results table has no overall ('all') rows")
+    wide = overall.pivot_table(index="system", columns="metric", values="value")
+    low = overall[overall["metric"] == metric].set_index("system")["ci_low"]
+    high = overall[overall["metric"] == metric].set_index("system")["ci_high"]
+    n = overall[overall["metric"] == metric].set_index("system")["n_pages"]
+    version = overall.drop_duplicates("system").set_index("system")["system_version"]
+    table = pd.DataFrame({"version": version, metric: wide.get(metric), "ci_low": low, "ci_high": high})
+    for m in extra:
+        if m in wide.columns and m != metric:
+            table[m] = wide[m]
+    table["n_pages"] = n
+    return table.sort_values(metric, ascending=False)
+
+
+def markdown(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: str = "aeb_f1") -> str:
+    board = leaderboard(results, metric)
+    cols = [c for c in board.columns if c not in ("ci_low", "ci_high", "version", "n_pages")]
+    head = "| # | system | version | " + " | ".join(cols) + " | 95% CI | pages |"
+    lines = [head, "|" + "---|" * (len(cols) + 5)]
+    for rank, (system, row) in enumerate(board.iterrows(), 1):
+        vals = " | ".join("" if pd.isna(row[c]) else f"{row[c]:.3f}" for c in cols)
+        ci = "" if pd.isna(row["ci_low"]) else f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        lines.append(f"| {rank} | {system} | {row['version']} | {vals} | {ci} | {int(row['n_pages'])} |")
+    meta = ""
+    if run:
+        meta = f"Run `{run.get('run_id')}` on release {run.get('dataset_version')}, {run.get('n_pages')} pages; seeded bootstrap 95% intervals.\n\n"
+        fails = run.get("failures") or []
+        if fails:
+            meta_f = "\n".join(f"- {f['system']} / {f['page_id']}: {f['status']} — {f.get('error') or ''}"[:300] for f in fails[:50])
+            lines.append(f"\n**Failed pages** (scored as empty output): {len(fails)}\n\n{meta_f}")
+    return f"# Boilerplate leaderboard ({metric})\n\n{meta}" + "\n".join(lines) + "\n"
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def figures(results: pd.DataFrame, run: dict[str, Any] | None, metric: str = "aeb_f1") -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = {}
+    board = leaderboard(results, metric).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.32 * len(board) + 1))
+    err = [(board[metric] - board["ci_low"]).clip(lower=0).fillna(0), (board["ci_high"] - board[metric]).clip(lower=0).fillna(0)]
+    ax.barh(board.index, board[metric], xerr=err, color="#4C72B0", capsize=3)
+    ax.set_xlabel(f"{metric} (95% bootstrap interval)")
+    ax.set_xlim(0, 1.05)
+    out["f1"] = _png(fig)
+    plt.close(fig)
+
+    by_type = results[(results["group_by"] == "page_type") & (results["metric"] == metric)]
+    if not by_type.empty:
+        grid = by_type.pivot_table(index="system", columns="group", values="value").reindex(board.index[::-1])
+        fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 3, 0.32 * grid.shape[0] + 1))
+        im = ax.imshow(grid.values, aspect="auto", cmap="viridis", vmin=0, vmax=1)
+        ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
+        ax.set_yticks(range(grid.shape[0]), grid.index)
+        for (i, j), v in pd.DataFrame(grid.values).stack().items():
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v < 0.6 else "black", fontsize=7)
+        fig.colorbar(im, ax=ax, label=metric)
+        out["page_type"] = _png(fig)
+        plt.close(fig)
+
+    secs = (run or {}).get("median_seconds_per_page") or {}
+    if secs:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for system, row in board.iterrows():
+            if system in secs and secs[system] > 0:
+                ax.scatter(secs[system] * 1000, row[metric], color="#DD8452")
+                ax.annotate(system, (secs[system] * 1000, row[metric]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.set_xscale("log")
+        ax.set_xlabel("median CPU ms per page (log)")
+        ax.set_ylabel(metric)
+        out["time"] = _png(fig)
+        plt.close(fig)
+    return out
+
+
+def html_report(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: str = "aeb_f1") -> str:
+    figs = figures(results, run, metric)
+    board = leaderboard(results, metric)
+    table = board.to_html(float_format=lambda x: f"{x:.3f}", na_rep="", classes="board")
+    imgs = "".join(f'<h2>{html.escape(t)}</h2><img src="data:image/png;base64,{figs[k]}"/>'
+                   for k, t in (("f1", f"{metric} per system"), ("page_type", f"{metric} by page type"), ("time", "quality vs time per page")) if k in figs)
+    fails = (run or {}).get("failures") or []
+    fail_html = "".join(f"<li>{html.escape(f['system'])} / {html.escape(str(f['page_id']))}: {html.escape(f['status'])} — {html.escape(str(f.get('error') or ''))[:300]}</li>" for f in fails[:200])
+    title = f"PageGold boilerplate benchmark — {html.escape(str((run or {}).get('run_id', '')))}"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}"
+            f"table.board{{border-collapse:collapse}}table.board td,table.board th{{border:1px solid #ccc;padding:3px 6px}}</style></head><body>"
+            f"<h1>{title}</h1><p>Release {html.escape(str((run or {}).get('dataset_version', '')))}, {(run or {}).get('n_pages', '')} pages. "
+            f"Intervals: seeded bootstrap 95%.</p>{table}{imgs}<h2>Failed pages ({len(fails)}, scored as empty)</h2><ul>{fail_html}</ul></body></html>")
+
+
+def write_reports(run_dir: Path, out_dir: Path | None = None, metric: str = "aeb_f1") -> dict[str, Path]:
+    """From a run folder (results.parquet, run.json) write leaderboard.md and report.html."""
+    out_dir = out_dir or run_dir
+    results = pd.read_parquet(run_dir / "results.parquet")
+    run_path = run_dir / "run.json"
+    run = json.loads(run_path.read_text()) if run_path.exists() else None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"markdown": out_dir / "leaderboard.md", "html": out_dir / "report.html"}
+    paths["markdown"].write_text(markdown(results, run, metric), encoding="utf-8")
+    paths["html"].write_text(html_report(results, run, metric), encoding="utf-8")
+    return paths

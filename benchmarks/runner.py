@@ -1,0 +1,245 @@
+"""Run systems over pages in isolated parallel workers, cache their outputs, score them.
+
+``run(task, systems, pages, gold, …)`` is the whole benchmark: outputs come from the cache when
+(system, system version, page ``text_sha256``) was seen before — so an interrupted run resumes
+where it stopped — and from ``benchmarks.pool.WorkerPool`` otherwise. A failed page (error,
+timeout, crash) is recorded with its status and scored as the task's empty output. Scores are
+per-page sufficient statistics (``Task.page_stats``); ``results_rows`` aggregates them overall and
+per breakdown with seeded bootstrap intervals.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import stats
+from benchmarks.pool import Job, WorkerPool
+from benchmarks.systems import REGISTRY
+from benchmarks.systems.boilerplate import GOLD_KEY
+
+BREAKDOWNS = ("source", "page_type", "domain", "complexity")
+PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "raw", "encoding", "text", "blocks", "text_sha256", "split"]
+_WORD = re.compile(r"\w+")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("PAGEGOLD_CACHE", ".cache/pagegold"))
+
+
+class OutputCache:
+    """System outputs keyed by (system, version, text_sha256) in one SQLite file.
+
+    Only deterministic outcomes (``ok``, ``error``) are cached; timeouts and crashes are retried
+    by the next run. Only the parent process writes, so there is no locking to get wrong.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.db = None
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path / "outputs.sqlite")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS outputs (system TEXT, version TEXT, text_sha256 TEXT, status TEXT,"
+                " output TEXT, error TEXT, seconds REAL, PRIMARY KEY (system, version, text_sha256))"
+            )
+
+    def get(self, system: str, version: str, shas: Sequence[str]) -> dict[str, tuple]:
+        if self.db is None:
+            return {}
+        found = {}
+        for start in range(0, len(shas), 500):
+            chunk = list(shas[start : start + 500])
+            q = f"SELECT text_sha256, status, output, error, seconds FROM outputs WHERE system=? AND version=? AND text_sha256 IN ({','.join('?' * len(chunk))})"
+            for sha, status, output, error, seconds in self.db.execute(q, [system, version, *chunk]):
+                found[sha] = (status, json.loads(output), error, seconds)
+        return found
+
+    def put(self, system: str, version: str, sha: str, status: str, output: Any, error: str | None, seconds: float) -> None:
+        if self.db is None or status not in ("ok", "error"):
+            return
+        self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?,?,?,?)", (system, version, sha, status, json.dumps(output), error, seconds))
+
+    def commit(self) -> None:
+        if self.db is not None:
+            self.db.commit()
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    task: str
+    dataset_version: str
+    pages: list[dict[str, Any]]  # page metadata (no raw bytes) in scoring order
+    predictions: list[dict[str, Any]] = field(default_factory=list)
+    stats: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # system → per-page stats
+    versions: dict[str, str] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+def complexity(page_text: str, gold_text: str) -> str:
+    """Page complexity bucket from the share of the page's words that are main content.
+
+    Bevendorff et al. 2023 split pages by complexity; PageGold uses the main-content ratio
+    (gold words / page words): ``low`` ≥ 0.5, ``medium`` 0.2–0.5, ``high`` < 0.2 (mostly boilerplate).
+    """
+    page_words = len(_WORD.findall(page_text or ""))
+    ratio = len(_WORD.findall(gold_text or "")) / page_words if page_words else 1.0
+    return "low" if ratio >= 0.5 else ("medium" if ratio >= 0.2 else "high")
+
+
+def _job_page(page: dict[str, Any], gold: dict[str, Any], system: str) -> dict[str, Any]:
+    # ship only what systems read: raw bytes, codec, url, text (+ gold text for the gold baseline)
+    out = {k: page.get(k) for k in ("page_id", "raw", "encoding", "url", "text", "text_sha256")}
+    if system == "gold":
+        out[GOLD_KEY] = gold.get("main_text", "")
+    return out
+
+
+def run(
+    task: Any,
+    systems: Sequence[str],
+    pages: Sequence[dict[str, Any]],
+    gold: dict[str, dict[str, Any]],
+    *,
+    dataset_version: str = "unknown",
+    jobs: int = 1,
+    timeout: float = 60.0,
+    memory_mb: int | None = 4096,
+    cache: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    modules: Sequence[str] = (),
+    metrics: Sequence[str] | None = None,
+) -> RunResult:
+    """Run ``systems`` on ``pages`` (those with gold), score, and return everything needed for tables."""
+    pages = [p for p in pages if p["page_id"] in gold]
+    result = RunResult(
+        run_id=_dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
+        task=task.name, dataset_version=dataset_version,
+        pages=[{k: p.get(k) for k in ("page_id", "source", "domain", "page_type", "text_sha256", "split")}
+               | {"complexity": complexity(p["text"], gold[p["page_id"]].get("main_text", ""))} for p in pages],
+    )
+    store = OutputCache(cache)
+    outcomes: dict[tuple[str, int], tuple] = {}
+    todo: list[Job] = []
+    t0 = time.perf_counter()
+    for name in systems:
+        system = REGISTRY[name]
+        version = system.version
+        result.versions[name] = version
+        cacheable = system.package is not None  # baselines are cheaper to recompute than to look up
+        hits = store.get(name, version, [p["text_sha256"] for p in pages]) if cacheable else {}
+        for i, page in enumerate(pages):
+            hit = hits.get(page["text_sha256"])
+            if hit is not None:
+                outcomes[(name, i)] = (*hit, True)
+            else:
+                todo.append(Job((name, i), name, _job_page(page, gold[page["page_id"]], name)))
+    total, done = len(systems) * len(pages), len(outcomes)
+    if progress:
+        progress(done, total)
+    system_cpu = sum(o[3] or 0.0 for o in outcomes.values())
+    if todo:
+        with WorkerPool(workers=jobs, timeout=timeout, memory_mb=memory_mb, modules=modules) as pool:
+            for n, out in enumerate(pool.run(todo), 1):
+                name, i = out.key
+                outcomes[(name, i)] = (out.status, out.output, out.error, out.seconds, False)
+                if REGISTRY[name].package is not None:
+                    store.put(name, result.versions[name], pages[i]["text_sha256"], out.status, out.output, out.error, out.seconds)
+                if n % 50 == 0:
+                    store.commit()  # resumable: an interrupted run keeps what it finished
+                system_cpu += out.seconds or 0.0
+                done += 1
+                if progress:
+                    progress(done, total)
+    store.commit()
+    t1 = time.perf_counter()
+
+    for name in systems:
+        rows = []
+        for i, page in enumerate(pages):
+            status, output, error, seconds, cached = outcomes[(name, i)]
+            scored = output if status == "ok" else task.empty_output()
+            rows.append(task.page_stats(page, gold[page["page_id"]], scored, **({"metrics": metrics} if metrics else {})))
+            if status != "ok":
+                result.failures.append({"system": name, "page_id": page["page_id"], "status": status, "error": error})
+            result.predictions.append({
+                "run_id": result.run_id, "task": task.name, "system": name, "system_version": result.versions[name],
+                "input": task.input, "page_id": page["page_id"], "text_sha256": page["text_sha256"],
+                **task.prediction_fields(output if status == "ok" else None),
+                "status": status, "error": error, "seconds": seconds,
+            })
+        keys = rows[0].keys() if rows else ()
+        result.stats[name] = {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
+    t2 = time.perf_counter()
+    result.timing = {"systems_wall": t1 - t0, "scoring": t2 - t1, "system_cpu": system_cpu, "jobs": jobs, "n_run": len(todo)}
+    return result
+
+
+def results_rows(result: RunResult, task: Any, resamples: int = stats.DEFAULT_RESAMPLES, seed: int = stats.DEFAULT_SEED,
+                 breakdowns: Sequence[str] = BREAKDOWNS) -> list[dict[str, Any]]:
+    """Rows of the ``results`` table: every system × (overall and each breakdown group) × metric."""
+    rows = []
+    for name, per_page in result.stats.items():
+        groups: list[tuple[str, str, np.ndarray]] = [("all", "all", np.arange(len(result.pages)))]
+        for by in breakdowns:
+            values = np.array([str(p.get(by) or "unknown") for p in result.pages])
+            for g in sorted(set(values)):
+                groups.append((by, g, np.flatnonzero(values == g)))
+        for by, group, idx in groups:
+            if len(idx) == 0:
+                continue
+            estimates = stats.bootstrap(task.aggregate, {k: v[idx] for k, v in per_page.items()}, resamples, seed)
+            for metric, est in estimates.items():
+                rows.append({
+                    "run_id": result.run_id, "task": result.task, "system": name, "system_version": result.versions[name],
+                    "input": task.input, "dataset_version": result.dataset_version, "group_by": by, "group": group,
+                    "metric": metric, "value": _finite(est.value), "ci_low": _finite(est.ci_low), "ci_high": _finite(est.ci_high),
+                    "n_pages": int(len(idx)),
+                })
+    return rows
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def write(result: RunResult, task: Any, out: Path, resamples: int = stats.DEFAULT_RESAMPLES, seed: int = stats.DEFAULT_SEED) -> dict[str, Path]:
+    """Write predictions.parquet, results.parquet and run.json (failures, timing) under ``out``."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from curation import schema
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"predictions": out / "predictions.parquet", "results": out / "results.parquet", "run": out / "run.json",
+             "page_stats": out / "page_stats.parquet"}
+    frames = []
+    for name, per_page in result.stats.items():  # per-page statistics, for `bench compare`
+        frames.append(pd.DataFrame({"system": name, "page_id": [p["page_id"] for p in result.pages], **per_page}))
+    if frames:
+        pd.concat(frames).to_parquet(paths["page_stats"], index=False)
+    pq.write_table(schema.load("predictions").table(result.predictions), paths["predictions"])
+    pq.write_table(schema.load("results").table(results_rows(result, task, resamples, seed)), paths["results"])
+    seconds = {}
+    for row in result.predictions:
+        seconds.setdefault(row["system"], []).append(row["seconds"] or 0.0)
+    paths["run"].write_text(json.dumps({
+        "run_id": result.run_id, "task": result.task, "dataset_version": result.dataset_version,
+        "systems": result.versions, "n_pages": len(result.pages), "failures": result.failures, "timing": result.timing,
+        "median_seconds_per_page": {k: float(np.median(v)) for k, v in seconds.items()},
+        "pages": result.pages,
+    }, indent=1, default=str))
+    return paths
