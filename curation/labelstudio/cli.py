@@ -204,13 +204,16 @@ def agreement(project: str | None, version: str | None, json_out: Path | None, s
     ids = set(table.column("page_id").to_pylist())
     texts = {p["text_sha256"]: p["text"] for p in dataset.iter_pages(version, ids=ids, columns=["page_id", "text", "text_sha256"])} if ids else {}
     report = ag.agreement(table, texts, project)
+    if not report.pages:
+        out.print("no page has usable annotations from two or more annotators yet")
     grid = Table(title="Agreement per page (pages with 2+ annotators)")
     for col in ("page", "annotators", "entity strict F1", "entity partial F1", "zone kappa", "zone observed"):
         grid.add_column(col)
     for p in report.pages:
         grid.add_row(p["page_id"], str(len(p["annotators"])), _fmt(p["entity_strict_f1"]), _fmt(p["entity_partial_f1"]),
                      _fmt(p["zone_kappa"]), _fmt(p["zone_observed"]))
-    out.print(grid)
+    if report.pages:
+        out.print(grid)
     o = report.overall
     out.print(f"overall: {o['pages']} pages, {o['pairs']} pairs; entity F1 strict {_fmt(o['entity_strict_f1'])}, "
               f"partial {_fmt(o['entity_partial_f1'])}; zone kappa pooled {_fmt(o['zone_kappa_pooled'])}, "
