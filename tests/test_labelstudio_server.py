@@ -15,7 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest_labelstudio import PAGE_LINES, find, make_release
+try:
+    from conftest_labelstudio import PAGE_LINES, find, make_release
+except ImportError:  # tests/ turned into a package (or --import-mode=importlib)
+    from tests.conftest_labelstudio import PAGE_LINES, find, make_release
 from curation.labelstudio import client, install, server, staging
 from curation.labelstudio.cli import annotate
 from curation.labelstudio.project import find_project

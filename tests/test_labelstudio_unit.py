@@ -12,7 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest_labelstudio import find, make_release
+try:
+    from conftest_labelstudio import find, make_release
+except ImportError:  # tests/ turned into a package (or --import-mode=importlib)
+    from tests.conftest_labelstudio import find, make_release
 from curation import schema
 from curation.labelstudio import adjudicate, agreement, client, push, spans, staging
 from curation.labelstudio.cli import annotate
