@@ -21,7 +21,6 @@ except ImportError:  # tests/ turned into a package (or --import-mode=importlib)
     from tests.conftest_labelstudio import PAGE_LINES, find, make_release
 from curation.labelstudio import client, install, server, staging
 from curation.labelstudio.cli import annotate
-from curation.labelstudio.project import find_project
 from curation.labelstudio.pull import pull
 from curation.labelstudio.push import push
 from curation.labelstudio.spans import region

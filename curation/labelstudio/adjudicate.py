@@ -76,7 +76,6 @@ def majority_zones(rows: list[dict[str, Any]], text: str) -> tuple[list[tuple[in
     marked = [r for r in rows if r["zones"]]
     matrix = _zone_matrix(marked, len(text))
     gold = np.zeros(len(text), dtype=np.int8)
-    undecided = np.zeros(len(text), dtype=bool)
     need = len(marked) // 2 + 1
     counts = {c: (matrix == c).sum(axis=0) for c in (0, 1, 2)}
     decided = np.zeros(len(text), dtype=bool)
@@ -103,8 +102,8 @@ def _page(page: dict[str, Any], rows_by: dict[str, dict[str, Any]], reviewer: st
     if reviewer and reviewer in rows_by:
         gold_row = rows_by[reviewer]
         entities = sorted(gold_row["entities"], key=key)
-        main = [(z["start"], z["end"]) for z in sorted(gold_row["zones"], key=key) if z["label"] == "MAIN"]
         zones_known = bool(gold_row["zones"])
+        main = majority_zones([gold_row], text)[0] if zones_known else []  # merges adjacent MAIN regions
         gold_keys = {key(s) for s in entities}
         for who, row in rows_by.items():
             for s in row["entities"]:
