@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -86,10 +87,16 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pagegold-ls-perf-"))
-    os.environ.update(PAGEGOLD_DATA_DIR=str(work / "data"), PAGEGOLD_STAGING_DIR=str(work / "staging"))
+    from curation.labelstudio import install, server
+
+    # Reuse the installed server venv and template, but keep everything else (including the
+    # "last started server" pointer) in the temporary folder.
+    os.environ.update(PAGEGOLD_LS_VENV=str(install.venv_dir()), PAGEGOLD_LS_TEMPLATE=str(server.template_dir()),
+                      PAGEGOLD_HOME=str(work / "home"), PAGEGOLD_DATA_DIR=str(work / "data"),
+                      PAGEGOLD_STAGING_DIR=str(work / "staging"))
     for var in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
         os.environ.pop(var, None)  # always this script's own server
-    from curation.labelstudio import client, server
+    from curation.labelstudio import client
     from curation.labelstudio.project import ensure_project
     from curation.labelstudio.pull import pull
     from curation.labelstudio.push import push
@@ -128,6 +135,7 @@ def main() -> int:
         print(f"pull again: {again.appended} rows appended in {again.seconds:.2f} s (server export {again.export_seconds:.2f} s)")
     finally:
         server.stop(work / "server")
+        shutil.rmtree(work, ignore_errors=True)
     ok = report.seconds <= LIMIT_S and pulled.seconds <= LIMIT_S and pulled.valid == args.tasks
     print(("OK" if ok else "OVER LIMIT") + f": push {report.seconds:.2f} s, pull {pulled.seconds:.2f} s (limit {LIMIT_S:.0f} s each)")
     return 0 if ok else 1

@@ -82,7 +82,9 @@ def default_data_dir() -> Path:
     pointer = install.pagegold_home() / "labelstudio-current.json"
     if pointer.is_file():
         try:
-            return Path(json.loads(pointer.read_text())["data_dir"])
+            last = Path(json.loads(pointer.read_text())["data_dir"])
+            if last.is_dir():
+                return last
         except (ValueError, KeyError):
             pass
     return (install.pagegold_home() / "labelstudio").resolve()
