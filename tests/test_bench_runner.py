@@ -1,0 +1,81 @@
+"""Runner: real extractors in isolated workers, real faults, cache/resume, tables, reports, compare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from benchmarks import runner
+from benchmarks.perf.aeb_live import aeb_pages
+from benchmarks.tasks import get_task
+from curation import schema
+from pagegold.cli import main
+import bench_fault_systems  # noqa: F401 - registers the fault systems in this process too
+
+FIXTURE = Path(__file__).parent / "fixtures" / "aeb"
+TASK = get_task("boilerplate")
+
+
+@pytest.fixture(scope="module")
+def pages_gold():
+    pages, gold = aeb_pages(FIXTURE)
+    return pages, {p["page_id"]: gold[p["page_id"]] for p in pages}
+
+
+def test_faults_are_isolated_and_recorded(pages_gold, tmp_path):
+    pages, gold = pages_gold
+    systems = ["test-crash", "test-hang", "test-memory", "test-error", "gold", "empty", "resiliparse"]
+    res = runner.run(TASK, systems, pages, gold, jobs=2, timeout=2.0, memory_mb=1024, cache=tmp_path / "cache",
+                     modules=["bench_fault_systems"])
+    by = {}
+    for f in res.failures:
+        by.setdefault(f["system"], set()).add(f["status"])
+    assert by["test-hang"] == {"timeout"}
+    assert by["test-memory"] == {"crash"}
+    assert by["test-error"] == {"error"}
+    crashed = {p["page_id"] for p in pages if p["page_id"][0] in "01234567"}
+    assert {f["page_id"] for f in res.failures if f["system"] == "test-crash"} == crashed
+    assert "gold" not in by and "empty" not in by and "resiliparse" not in by
+    agg = {name: TASK.aggregate(res.stats[name]) for name in systems}
+    assert agg["gold"]["aeb_f1"] == pytest.approx(1.0) and agg["gold"]["aeb_accuracy"] == 1.0
+    assert agg["test-hang"]["aeb_recall"] == 0.0  # failed pages are scored as empty output
+    assert 0.3 < agg["resiliparse"]["aeb_f1"] < 1.0
+    errors = [p for p in res.predictions if p["system"] == "test-error"]
+    assert all("cannot parse" in p["error"] for p in errors)
+
+
+def test_cache_resumes_and_tables_match_schemas(pages_gold, tmp_path):
+    pages, gold = pages_gold
+    systems = ["trafilatura", "html-text", "full-text", "gold"]
+    first = runner.run(TASK, systems, pages, gold, jobs=2, cache=tmp_path / "cache", dataset_version="fixture")
+    assert first.timing["n_run"] == len(systems) * len(pages)
+    second = runner.run(TASK, systems, pages, gold, jobs=2, cache=tmp_path / "cache", dataset_version="fixture")
+    # extractors come from the cache; the cheap baselines are recomputed
+    assert second.timing["n_run"] == 2 * len(pages)
+    for name in systems:
+        for key in first.stats[name]:
+            assert list(first.stats[name][key]) == pytest.approx(list(second.stats[name][key]), nan_ok=True)
+    paths = runner.write(second, TASK, tmp_path / "run", resamples=100)
+    schema.load("results").validate(pq.read_table(paths["results"]))
+    schema.load("predictions").validate(pq.read_table(paths["predictions"]))
+    results = pd.read_parquet(paths["results"])
+    overall = results[(results.group_by == "all") & (results.metric == "aeb_recall")].set_index("system")["value"]
+    assert overall["full-text"] > 0.9  # the page text holds (nearly) all the article
+    assert set(results.group_by) == {"all", "source", "page_type", "domain", "complexity"}
+
+    cli = CliRunner()
+    out = cli.invoke(main, ["bench", "report", str(tmp_path / "run")])
+    assert out.exit_code == 0, out.output
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 2 and "<img" in html
+    md = (tmp_path / "run" / "leaderboard.md").read_text()
+    assert md.index("| gold |") < md.index("| full-text |")
+    out = cli.invoke(main, ["bench", "compare", "gold", "full-text", "--run", str(tmp_path / "run"), "--json", "--resamples", "200"])
+    assert out.exit_code == 0, out.output
+    cmp = json.loads(out.output)
+    assert cmp["diff"] > 0 and cmp["ci_low"] > 0 and cmp["p_bootstrap"] < 0.05
