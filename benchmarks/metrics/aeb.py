@@ -103,17 +103,19 @@ def page_precision_recall(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tup
 def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """AEB precision, recall, F1 (of the means) and accuracy over the last axis.
 
-    A selection without any non-empty prediction (or gold) has no defined precision (recall):
-    AEB raises there; this returns NaN.
+    A selection without any non-empty prediction has no defined precision (AEB's ``statistics.mean``
+    raises there); PageGold scores it 0, so that the ``empty`` baseline gets F1 = 0 instead of an
+    error. A selection without non-empty gold has an undefined recall (NaN).
     """
     tp, fp, fn = (np.asarray(stats[k], dtype=float) for k in ("aeb_tp", "aeb_fp", "aeb_fn"))
     exact = np.asarray(stats["aeb_exact"], dtype=float)
     p_page, r_page = page_precision_recall(tp, fp, fn)
     p_mask, r_mask = (tp + fp) > 0, (tp + fn) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(p_mask, p_page, 0.0).sum(-1) / p_mask.sum(-1)
+        n_pred = p_mask.sum(-1)
+        precision = np.where(n_pred > 0, np.where(p_mask, p_page, 0.0).sum(-1) / np.maximum(n_pred, 1), 0.0)
         recall = np.where(r_mask, r_page, 0.0).sum(-1) / r_mask.sum(-1)
-        f1 = 2 * precision * recall / (precision + recall)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / np.where(precision + recall > 0, precision + recall, 1.0), 0.0)
     return {"f1": f1, "precision": precision, "recall": recall, "accuracy": exact.mean(-1)}
 
 

@@ -209,12 +209,15 @@ class Html2Text(Extractor):
     name: ClassVar[str] = "html2text"
     package: ClassVar[str] = "html2text"
     modules: ClassVar[tuple[str, ...]] = ("html2text",)
-    description: ClassVar[str] = "html2text.html2text: full page as Markdown"
+    description: ClassVar[str] = "html2text HTML2Text(ignore_links, ignore_images): full page as Markdown (AEB run_html2text.py)"
 
     def extract(self, html, page):
-        import html2text
+        from html2text import HTML2Text
 
-        return html2text.html2text(html)
+        h = HTML2Text()
+        h.ignore_links = True
+        h.ignore_images = True
+        return h.handle(html)
 
 
 @dataclass(frozen=True)
