@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 INSTRUCTION = (
     "<p>Mark zones first (MAIN: the article; BOILERPLATE: everything around it), then entities "
-    "(PER, ORG, LOC, MISC) inside MAIN only. Full guidelines: docs/contributing_annotations.md "
+    "(PER, ORG, LOC, MISC) inside MAIN only. Guidelines: docs/contributing_annotations.md (zones) and docs/entity_guidelines.md "
     "in the PageGold repository.</p>"
 )
 
