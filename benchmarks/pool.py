@@ -43,6 +43,10 @@ class Outcome:
 def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -> None:
     import importlib
 
+    # extractors print warnings to stdout/stderr; they would shred the parent's progress bar
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     for module in modules:  # extra modules that register systems (plug-ins, test fault systems)
         importlib.import_module(module)
     if memory_mb:

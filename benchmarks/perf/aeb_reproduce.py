@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--reference-evaluate", type=Path, help="a copy of AEB's evaluate.py to time on this machine")
     parser.add_argument("--json", type=Path, help="also write the scores here")
+    parser.add_argument("--jobs", type=int, default=1, help="score outputs in this many processes (default 1)")
     args = parser.parse_args(argv)
 
     published = json.loads(REFERENCE.read_text())["outputs"]
@@ -60,8 +61,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no outputs under {args.aeb / 'output'}", file=sys.stderr)
         return 2
 
+    gold = args.aeb / "ground-truth.json"
     start = time.perf_counter()
-    scores = {p.stem: task.score_files(args.aeb / "ground-truth.json", p, "aeb", resamples=args.resamples) for p in outputs}
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.jobs) as pool:
+            futures = {p.stem: pool.submit(task.score_files, gold, p, "aeb", resamples=args.resamples) for p in outputs}
+            scores = {k: f.result() for k, f in futures.items()}
+    else:
+        scores = {p.stem: task.score_files(gold, p, "aeb", resamples=args.resamples) for p in outputs}
     ours = time.perf_counter() - start
 
     n_match, rows = 0, []
@@ -81,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     theirs, label = RECORDED_AEB_SECONDS, "recorded"
     if args.reference_evaluate:
         theirs, label = time_reference_evaluate(args.reference_evaluate, args.aeb, args.resamples), "measured here"
-    print(f"PageGold: {ours:.2f} s for {len(rows)} outputs × {args.resamples} resamples; "
+    print(f"PageGold: {ours:.2f} s for {len(rows)} outputs × {args.resamples} resamples ({args.jobs} process(es)); "
           f"AEB evaluate.py: {theirs:.1f} s ({label}) → {theirs / ours:.0f}× faster")
     if args.json:
         args.json.write_text(json.dumps(scores, indent=1))
