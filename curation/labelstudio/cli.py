@@ -243,3 +243,49 @@ def adjudicate(reviewer: str | None, project: str | None, version: str | None, s
         err.print(f"[yellow]{c['kind']}[/] page {c['page_id']}: {json.dumps(detail, ensure_ascii=False)[:300]}")
     click.echo(f"policy: {POLICY}\n{r.pages} pages adjudicated: {r.entity_gold} entity gold rows, {r.zone_gold} zone gold rows, "
                f"{len(r.conflicts)} conflicts; staged in {r.staging}")
+
+
+@annotate.command()
+@click.option("--project", required=True, help="Label Studio project title.")
+@click.option("--page-id", required=True, help="Page to show.")
+@SERVER_DIR
+@_friendly
+def show(project: str, page_id: str, server_dir: Path | None) -> None:
+    """Print a task's page as numbered blocks, for annotating in a terminal (see `submit`)."""
+    from curation.labelstudio.scripted import find_task, release_page, render_blocks
+
+    ls, conn = _connect(server_dir)
+    task = find_task(ls, conn, project, page_id)
+    page = release_page(page_id, task["data"]["text_sha256"], task["data"].get("version"))
+    click.echo(f"# task {task['id']} · page {page_id} · split {page['split']} · {len(page['blocks'])} blocks")
+    click.echo(render_blocks(page["text"], page["blocks"]))
+
+
+@annotate.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--project", required=True, help="Label Studio project title.")
+@click.option("--as", "email", required=True, help="Annotator e-mail; the user is created on the server when missing.")
+@SERVER_DIR
+@_friendly
+def submit(files: tuple[Path, ...], project: str, email: str, server_dir: Path | None) -> None:
+    """Create annotations from annotation files (JSON; format in curation/labelstudio/scripted.py).
+
+    Each file names its page, the MAIN block ranges and the entity names; every occurrence is
+    turned into a region with exact offsets. Submitting again replaces the annotator's annotation.
+    A file that does not fit its page is reported and skipped; the others go through.
+    """
+    from curation.labelstudio.scripted import AnnotationFileError, submit as do_submit
+
+    ls, conn = _connect(server_dir)
+    failed = 0
+    for path in files:
+        try:
+            annotation = json.loads(path.read_text(encoding="utf-8"))
+            ann_id, replaced = do_submit(ls, conn, project, annotation, email)
+        except (AnnotationFileError, ValueError, LabelStudioError) as exc:
+            failed += 1
+            err.print(f"[red]{path}[/]: {exc}")
+            continue
+        click.echo(f"{path}: annotation {ann_id} {'replaced' if replaced else 'created'} for {email}")
+    if failed:
+        sys.exit(1)
