@@ -79,3 +79,27 @@ def test_cache_resumes_and_tables_match_schemas(pages_gold, tmp_path):
     assert out.exit_code == 0, out.output
     cmp = json.loads(out.output)
     assert cmp["diff"] > 0 and cmp["ci_low"] > 0 and cmp["p_bootstrap"] < 0.05
+
+
+def test_bench_run_cli_on_the_shipped_release(tmp_path):
+    from curation import dataset
+
+    try:
+        version = dataset.latest_version()
+    except dataset.ReleaseError:
+        pytest.skip("no release in data/")
+    out = tmp_path / "run"
+    res = CliRunner().invoke(main, ["bench", "run", "--task", "boilerplate", "--systems", "resiliparse,gold,full-text,empty",
+                                    "--source", "aeb", "--split", "dev", "--jobs", "2", "--out", str(out),
+                                    "--cache", str(tmp_path / "cache"), "--resamples", "100"])
+    assert res.exit_code == 0, res.output
+    results = pd.read_parquet(out / "results.parquet")
+    overall = results[results.group_by == "all"].pivot_table(index="system", columns="metric", values="value")
+    assert overall.loc["gold", "aeb_f1"] == pytest.approx(1.0)
+    assert overall.loc["gold", "block_f1"] > 0.9  # gold text projected onto the blocks recovers main_blocks
+    assert overall.loc["full-text", "aeb_recall"] > 0.95
+    assert overall.loc["empty", "aeb_f1"] == 0.0
+    assert set(results.dataset_version) == {version}
+    assert (out / "report.html").exists() and (out / "leaderboard.md").exists()
+    res = CliRunner().invoke(main, ["bench", "run", "--systems", "no-such-system", "--out", str(out)])
+    assert res.exit_code != 0 and "unknown boilerplate systems: no-such-system" in res.output

@@ -2,10 +2,10 @@
 
 Definition (PageGold's own): a page's normalised ``text`` is a sequence of blocks (schemas/pages.yaml).
 Gold marks some blocks main (``boilerplate_gold.main_blocks``). A system's output text is projected
-onto the blocks: walking the blocks in reading order, a block is *predicted main* when at least
-``threshold`` (default ½) of its lowercased ``\\w+`` tokens can be taken from the output's remaining
-token multiset (tokens are consumed, so a menu word that the output contains once cannot make
-every menu block main). Blocks without tokens are ignored. Per page: TP/FP/FN are counts of blocks;
+onto the blocks: the page's lowercased ``\\w+`` tokens (all blocks, in reading order) are covered by
+every page 3-gram that the output also contains (as a multiset, consumed in reading order, so a
+phrase the output holds once covers one place on the page); a block is *predicted main* when at
+least ``threshold`` (default ½) of its tokens are covered. Blocks without tokens are ignored. Per page: TP/FP/FN are counts of blocks;
 P = TP/(TP+FP), R = TP/(TP+FN) with the WCXB empty conventions (no gold main blocks and no
 predicted ones → 1). Corpus values are macro means over pages.
 """
@@ -22,22 +22,34 @@ _WORD_RE = re.compile(r"\w+")
 STAT_KEYS = ("block_precision", "block_recall", "block_f1")
 
 
-def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str | None, threshold: float = 0.5) -> list[int]:
+def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str | None, threshold: float = 0.5, n: int = 3) -> list[int]:
     """Indices of blocks of ``text`` that ``output`` covers (see module docstring)."""
-    remaining = Counter(_WORD_RE.findall((output or "").lower()))
-    chosen = []
-    if not remaining:
-        return chosen
+    out_tokens = _WORD_RE.findall((output or "").lower())
+    if not out_tokens:
+        return []
+    tokens, owner = [], []
     for i, block in enumerate(blocks):
-        tokens = Counter(_WORD_RE.findall(text[block["start"] : block["end"]].lower()))
-        size = sum(tokens.values())
-        if size == 0:
-            continue
-        covered = tokens & remaining
-        if sum(covered.values()) >= threshold * size:
-            chosen.append(i)
-            remaining -= covered
-    return chosen
+        words = _WORD_RE.findall(text[block["start"] : block["end"]].lower())
+        tokens.extend(words)
+        owner.extend([i] * len(words))
+    size = Counter(owner)
+    covered = [False] * len(tokens)
+    if len(out_tokens) < n or len(tokens) < n:  # too short for n-grams: fall back to whole-text match
+        remaining = Counter(out_tokens)
+        for j, tok in enumerate(tokens):
+            if remaining[tok] > 0:
+                remaining[tok] -= 1
+                covered[j] = True
+    else:
+        # a page n-gram found in the output (multiset, consumed in reading order) covers its tokens:
+        # an isolated menu word ("Home") is not covered just because the article uses the word
+        remaining = Counter(zip(*(out_tokens[k:] for k in range(n))))
+        for j, gram in enumerate(zip(*(tokens[k:] for k in range(n)))):
+            if remaining[gram] > 0:
+                remaining[gram] -= 1
+                covered[j : j + n] = [True] * n
+    hits = Counter(o for o, c in zip(owner, covered) if c)
+    return [i for i in sorted(size) if hits[i] >= threshold * size[i]]
 
 
 def block_prf(predicted: Iterable[int], gold: Iterable[int], scorable: Iterable[int] | None = None) -> tuple[float, float, float]:
