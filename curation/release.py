@@ -28,11 +28,14 @@ import yaml
 
 from curation import dataset, near_dup, schema, splits
 from curation.ingest import ingest
+from curation.labelstudio.staging import staging_dir
 from curation.normalise import NORMALISER_VERSION
 from curation.parquet_io import ShardWriter, sha256_file
 
 #: Row identity per table: a row with the same key and digest is "unchanged".
-KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "entity_gold": ("page_id", "origin"), "annotations": ("annotation_id",)}
+KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "entity_gold": ("page_id", "origin"), "annotations": ("project", "annotation_id", "updated_at")}
+#: Staging files copied into the release beside the tables, for provenance (conflicts, policy).
+STAGED_DOCUMENTS = ("conflicts.jsonl", "adjudication.json")
 
 
 def load_recipe(path: Path) -> list[dict[str, Any]]:
@@ -135,17 +138,21 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
 
     tables["pages"], changelog["pages"] = _plan_table("pages", page_stream, root, stage, name, parent_manifest)
     gold_rows = [finish(r) for r in _read_rows(sorted(f for d in ingest_dirs for f in d.glob("boilerplate_gold-*.parquet")))]
-    staging = root / "staging"
+    staging = staging_dir() if os.environ.get("PAGEGOLD_STAGING_DIR") else root / "staging"
     for table in ("boilerplate_gold", "entity_gold", "annotations"):
         staged = staging / f"{table}.parquet"
         rows = gold_rows if table == "boilerplate_gold" else []
+        # Annotation-derived rows of the parent carry over (the sources do not re-create them);
+        # staged rows with the same key replace them.
+        carried = {_key(table, r): r for r in _parent_rows(table, parent_manifest, root) if _from_annotation(table, r)}
         if staged.is_file():
             extra = pq.read_table(staged).to_pylist()
             for r in extra:
                 if "split" in r and r.get("page_id") in split_of:
                     r["split"] = split_of[r["page_id"]]
-            rows = rows + extra
+                carried[_key(table, r)] = r
             log(f"staged {table}: {len(extra)} rows from {staged}")
+        rows = rows + list(carried.values())
         if rows:
             tables[table], changelog[table] = _plan_table(table, lambda rows=rows: iter(rows), root, stage, name, parent_manifest)
 
@@ -156,8 +163,36 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
         "normaliser_version": NORMALISER_VERSION,
         "schema_versions": {t: schema.load(t).version for t in tables},
         "tables": tables,
+        "documents": copy_documents(staging, stage),
         "changelog": changelog,
     }
+
+
+def _key(table: str, row: dict[str, Any]) -> tuple:
+    return tuple(row[k] for k in KEYS[table])
+
+
+def _from_annotation(table: str, row: dict[str, Any]) -> bool:
+    return table != "boilerplate_gold" or str(row.get("origin", "")).startswith("labelstudio")
+
+
+def _parent_rows(table: str, parent_manifest: dict | None, root: Path) -> list[dict[str, Any]]:
+    if not parent_manifest or table not in parent_manifest["tables"]:
+        return []
+    return _read_rows([root / f["path"] for f in parent_manifest["tables"][table]["files"]])
+
+
+def copy_documents(staging: Path, stage: Path) -> list[dict[str, Any]]:
+    """Copy the adjudication's provenance files into the release; returns manifest entries."""
+    out = []
+    for name in STAGED_DOCUMENTS:
+        src = staging / name
+        if src.is_file():
+            (stage / "annotation").mkdir(exist_ok=True)
+            dst = stage / "annotation" / name
+            shutil.copyfile(src, dst)
+            out.append({"path": f"{stage.name}/annotation/{name}", "sha256": sha256_file(dst), "bytes": dst.stat().st_size})
+    return out
 
 
 def _split_of_row(table: str, row: dict[str, Any]) -> str:

@@ -46,6 +46,10 @@ def verify_release(version: str, root: Path | None = None) -> list[str]:
                 problems.append(f"{table}: {f['path']}: {exc}")
             except (OSError, ValueError) as exc:  # pyarrow: unreadable Parquet
                 problems.append(f"{table}: {f['path']} cannot be read: {exc}")
+    for doc in manifest.get("documents", []):
+        path = root / doc["path"]
+        if not path.is_file() or sha256_file(path) != doc["sha256"]:
+            problems.append(f"document {doc['path']} is missing or its checksum differs")
     if problems:
         return problems
     problems += _check_pages(version, root)

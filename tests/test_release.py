@@ -165,3 +165,34 @@ def test_export_hub_writes_card_with_configs(checkout: Path, tmp_path: Path):
             assert all((out / p).is_file() for p in split["path"])
     with pytest.raises(FileExistsError):
         export_hub(tmp_path / "hub", card, root=checkout / "data")
+
+
+def test_staged_gold_joins_the_next_release_and_carries_over(checkout: Path, monkeypatch):
+    from curation import schema
+
+    root = checkout / "data"
+    build_release("1.0.0", root=root, log=lambda m: None)
+    page = dataset.read_table("pages", root=root).to_pylist()[0]
+    start = page["text"].index("council")
+    staging = root / "staging"
+    staging.mkdir()
+    import pyarrow.parquet as pq
+
+    entity = {"page_id": page["page_id"], "text_sha256": page["text_sha256"], "origin": "labelstudio:adjudicated",
+              "entities": [{"start": start, "end": start + 7, "label": "ORG", "text": "council"}],
+              "n_annotators": 2, "agreement": 1.0, "split": page["split"]}  # fmt: skip
+    pq.write_table(schema.load("entity_gold").table([entity]), staging / "entity_gold.parquet")
+    (staging / "conflicts.jsonl").write_text('{"page_id": "x", "kind": "entity-minority"}\n')
+    build_release("1.1.0", root=root, log=lambda m: None)
+    manifest = dataset.read_manifest("1.1.0", root)
+    assert manifest["changelog"]["entity_gold"]["added"] == 1
+    assert all(f["path"].startswith("v1.0.0/") for f in manifest["tables"]["pages"]["files"])  # no page data copied
+    assert [d["path"] for d in manifest["documents"]] == ["v1.1.0/annotation/conflicts.jsonl"]
+    assert verify_release("v1.1.0", root) == []
+    # Staging emptied: the next release still has the annotation-derived gold, unchanged and not copied.
+    for f in staging.iterdir():
+        f.unlink()
+    build_release("1.2.0", root=root, log=lambda m: None)
+    files = dataset.read_manifest("1.2.0", root)["tables"]["entity_gold"]["files"]
+    assert [f["path"].split("/")[0] for f in files] == ["v1.1.0"]
+    assert dataset.read_table("entity_gold", "1.2.0", root=root).to_pylist()[0]["entities"] == entity["entities"]
