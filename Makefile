@@ -25,7 +25,7 @@ labelstudio-env:  ## the Label Studio server in its own virtualenv (1-2 min the 
 bench: setup  ## the main job: every boilerplate system on the shipped release, then the report
 	$(VENV)/bin/pagegold verify
 	$(VENV)/bin/pagegold bench run --task boilerplate --systems $(SYSTEMS) --jobs $(JOBS) --out runs/latest
-	$(VENV)/bin/pagegold bench report --run runs/latest
+	$(VENV)/bin/pagegold bench report runs/latest
 
 test: setup labelstudio-env  ## the whole test suite, Label Studio server included
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
