@@ -12,18 +12,20 @@ from curation import dataset
 
 
 def _progress(label: str):
-    """A rich progress spinner over a record stream (counts pages as they pass)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    """A rich progress bar over shards (with the pages written so far) for ``ingest(progress=…)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    def wrap(records):
-        with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed} pages"),
-                      TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty()) as bar:  # fmt: skip
-            task = bar.add_task(label, total=None)
-            for record in records:
-                bar.advance(task)
-                yield record
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("shards, {task.fields[pages]} pages"),
+                   TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty())  # fmt: skip
+    task = bar.add_task(label, total=None, pages=0)
 
-    return wrap
+    def update(done: int, total: int, pages: int) -> None:
+        bar.start()  # idempotent
+        bar.update(task, completed=done, total=total, pages=pages)
+        if done == total:
+            bar.stop()
+
+    return update
 
 
 @click.command()
@@ -36,19 +38,40 @@ def _progress(label: str):
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder for Parquet shards and reports.")
 @click.option("--license", "license_", default=None, help="SPDX licence id of the pages (default: known for aeb/wcxb/mozilla, else 'unknown').")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input was quarantined.")
-def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: str | None, strict: bool) -> None:
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="local: this machine (a process pool with --jobs); ray: one Ray task per shard (pip install 'pagegold[ray]').")  # fmt: skip
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="local: worker processes (default 1 = in this process); ray without --address: CPUs of the private local Ray (default: all).")  # fmt: skip
+@click.option("--address", default=None, help="ray only: 'auto' (the cluster this machine belongs to) or ray://HOST:PORT (Ray Client). Default: start a private local Ray.")
+@click.option("--files-per-shard", type=click.IntRange(min=1), default=None,
+              help="Input files (or corpus pages) per shard; part of what a resumed run must match. [default: 256]")  # fmt: skip
+def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: str | None, strict: bool,
+           engine: str, jobs: int | None, address: str | None, files_per_shard: int | None) -> None:  # fmt: skip
     """Normalise raw pages (HTML, text dumps, WARC, or a corpus folder) into Parquet under OUT.
 
     Writes OUT/pages-*.parquet (the `pages` table, split "unassigned"), OUT/boilerplate_gold-*.parquet
     when the source ships gold, OUT/quarantine.jsonl (one {"path", "reason"} per rejected input),
     OUT/notes.jsonl and OUT/summary.json. Bad inputs never stop the batch; the exit code is 1 only when
     nothing could be ingested, or with --strict when anything was quarantined.
+
+    The input is cut into shards that run independently (locally or on Ray) with identical results.
+    Rerunning the same command after a crash or kill runs only the unfinished shards.
     """
+    from curation import shards
+    from curation.engines import EngineError
     from curation.ingest import ingest as run_ingest
 
-    summary = run_ingest(list(paths), source, out, fmt=fmt, license=license_, progress=_progress(f"ingesting {source}"))
+    if address and engine != "ray":
+        raise click.UsageError("--address only applies to --engine ray")
+    try:
+        summary = run_ingest(list(paths), source, out, fmt=fmt, license=license_, progress=_progress(f"ingesting {source}"),
+                             engine=engine, jobs=jobs, address=address, files_per_shard=files_per_shard or shards.FILES_PER_SHARD)  # fmt: skip
+    except EngineError as exc:
+        raise click.ClickException(f"{exc} (finished shards are kept: rerun the same command to resume)") from exc
+    run = summary["shards"]
+    resumed = f"; {run['skipped']} of {run['total']} shards already done" if run["skipped"] else ""
     click.echo(f"{summary['pages']} pages written to {out} ({summary['gold']} with source gold); "
-               f"{summary['quarantined']} quarantined (see {out / 'quarantine.jsonl'})")  # fmt: skip
+               f"{summary['quarantined']} quarantined (see {out / 'quarantine.jsonl'}){resumed}")  # fmt: skip
     if summary["pages"] == 0 or (strict and summary["quarantined"]):
         sys.exit(1)
 

@@ -1,49 +1,41 @@
-"""Ingest: read inputs, run the record steps, write pages (+ source gold) as Parquet shards.
+"""Ingest: read inputs, run the record steps, write pages (+ source gold) as Parquet — sharded.
+
+The input is cut into deterministic shards (curation.shards); each shard runs the same steps on
+an engine (curation.engines: local process pool or Ray) and writes its own files; then the global
+exact-repeat step runs as map → bucket → reduce (curation.exact_repeats) and a merge writes the
+final reports. Local and Ray runs, with any number of workers, give byte-identical tables.
 
 Output folder layout (``--out DIR``):
-    pages-00000.parquet …            the ``pages`` table (split = "unassigned")
-    boilerplate_gold-00000.parquet … gold that came with the source (AEB, WCXB), if any
-    quarantine.jsonl                 one {"path", "reason"} per rejected input
-    notes.jsonl                      non-fatal findings (e.g. a declared charset the bytes contradict)
-    summary.json                     counts, the source, the normaliser version
+    pages-sNNNNN-00000.parquet …            the ``pages`` table (split = "unassigned"), by shard
+    boilerplate_gold-sNNNNN-00000.parquet … gold that came with the source (AEB, WCXB), if any
+    quarantine.jsonl                        one {"path", "reason"} per rejected input
+    notes.jsonl                             non-fatal findings (e.g. a contradicted charset)
+    summary.json                            counts, the source, the normaliser version, shards
+    _shards/sNNNNN/                         per-shard work (kept: a rerun skips finished shards)
+
+Resuming: a shard whose ``_done`` marker matches its inputs' fingerprint is not run again, so
+rerunning a killed ingest (even after kill -9) only runs the unfinished shards.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from curation import pipeline, sources
+import pyarrow.parquet as pq
+
+from curation import engines, exact_repeats, shards
 from curation.normalise import NORMALISER_VERSION
-from curation.parquet_io import ShardWriter
-from curation.steps import INGEST_STEPS
+from curation.parquet_io import ROW_GROUP_ROWS
 
-LICENSES = {"aeb": "MIT", "wcxb": "CC-BY-4.0", "mozilla": "Apache-2.0"}
-
-
-def read_inputs(paths: list[str], source: str, fmt: str, license: str | None) -> Iterator[Any]:
-    """Raw records (or Rejected) for ``paths`` read as ``fmt``."""
-    if fmt not in sources.FORMATS:
-        raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(sources.FORMATS)})")
-    readers = {"aeb": sources.read_aeb, "wcxb": sources.read_wcxb, "mozilla": sources.read_mozilla}
-    if fmt in readers:
-        for path in paths:
-            yield from readers[fmt](path, source=source, license=license or LICENSES[fmt])
-    elif fmt == "warc":
-        yield from sources.read_warc(paths, source, license or "unknown")
-    else:
-        yield from sources.read_files(paths, source, fmt, license or "unknown")
-
-
-
-
-def page_row(record: dict[str, Any]) -> dict[str, Any]:
-    from curation import schema
-
-    return {name: record.get(name) for name in schema.load("pages").column_names}
+LICENSES = shards.LICENSES
+TABLES = ("pages", "boilerplate_gold")
+#: progress(shards finished, shards total, pages written so far)
+Progress = Callable[[int, int, int], None]
 
 
 def ingest(
@@ -52,55 +44,138 @@ def ingest(
     out: Path,
     fmt: str = "auto",
     license: str | None = None,
-    progress: Iterable | None = None,
+    progress: Progress | None = None,
     page_type: str | None = None,
+    engine: str | engines.Engine = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    files_per_shard: int = shards.FILES_PER_SHARD,
 ) -> dict[str, Any]:
-    """Ingest ``paths`` into ``out``; returns the summary (also written to summary.json)."""
+    """Ingest ``paths`` into ``out``; returns the summary (also written to summary.json).
+
+    ``engine`` is "local" (``jobs`` processes; 1 = in this process) or "ray" (``address``: None
+    for a private local Ray, "auto" or "ray://HOST:PORT" for a cluster), or an Engine instance
+    the caller owns (it is not closed here).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = pipeline.Context()
-    pages = ShardWriter("pages", out, "pages")
-    gold = ShardWriter("boilerplate_gold", out, "boilerplate_gold")
-    inputs = read_inputs(paths, source, fmt, license)
-    if page_type is not None:  # a default for sources that do not say (e.g. a folder of news pages)
-        inputs = (r if isinstance(r, sources.Rejected) or r.get("page_type") else {**r, "page_type": page_type} for r in inputs)
-    records = pipeline.run(inputs, INGEST_STEPS, ctx)
-    if progress is not None:
-        records = progress(records)
+    _remove_temp_files(out)
+    plan, plan_rejects = shards.plan(paths, source, fmt, license, page_type, out, files_per_shard)
+    _remove_stale_shards(out, plan)
+    done: dict[int, dict[str, Any]] = {}
+    for shard in plan:
+        marker = shards.read_done(shard)
+        if marker is not None:
+            done[shard.index] = marker
+    todo = [shard for shard in plan if shard.index not in done]
+    owned = isinstance(engine, str)
+    runner = engines.make_engine(engine, jobs, address) if isinstance(engine, str) else engine
     try:
-        for record in records:
-            gold_row = record.pop("_gold_row", None)
-            pages.write(page_row(record))
-            if gold_row is not None:
-                gold.write(gold_row)
-            ctx.counts["written"] += 1
-        page_files, gold_files = pages.close(), gold.close()
-    except BaseException:
-        pages.abort()
-        gold.abort()
-        raise
-    summary = {
-        "source": source,
-        "format": fmt,
-        "normaliser_version": NORMALISER_VERSION,
-        "inputs": [str(p) for p in paths],
-        "pages": ctx.counts["written"],
-        "gold": ctx.counts["gold"],
-        "quarantined": len(ctx.quarantine),
-        "notes": len(ctx.notes),
-        "files": [str(f["file"].name) for f in page_files + gold_files],
-    }
-    _write_jsonl(out / "quarantine.jsonl", ctx.quarantine)
-    _write_jsonl(out / "notes.jsonl", ctx.notes)
-    _atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+        written = sum(d["pages"] for d in done.values())
+        if progress:
+            progress(len(done), len(plan), written)
+
+        def on_shard(i: int, result: dict[str, Any]) -> None:
+            nonlocal written
+            done[todo[i].index] = result
+            written += result["pages"]
+            if progress:
+                progress(len(done), len(plan), written)
+
+        runner.map(shards.run_shard, todo, on_shard)
+        work_dirs = [shard.work_dir for shard in plan]
+        repeats = [r for part in runner.map(exact_repeats.reduce_partition, exact_repeats.partitions(work_dirs)) for r in part]
+    finally:
+        if owned:
+            runner.close()
+    summary = _merge(out, plan, done, plan_rejects, repeats)
+    summary.update(
+        source=source, format=fmt, inputs=[str(p) for p in paths],
+        shards={"total": len(plan), "ran": len(todo), "skipped": len(plan) - len(todo)},
+        engine=runner.name,
+    )  # fmt: skip
+    shards.atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    _atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+def _merge(out: Path, plan: list[shards.Shard], done: dict[int, dict[str, Any]], plan_rejects: list[dict], repeats: list) -> dict[str, Any]:
+    """Final files and reports: link each shard's tables into ``out`` (minus cross-shard repeats)."""
+    drop: dict[int, dict[str, tuple[str, str]]] = {}
+    for position, page_id, path, first_path in repeats:
+        drop.setdefault(position, {})[page_id] = (path, first_path)
+    quarantine, notes, final = list(plan_rejects), [], set()
+    pages = gold = 0
+    for position, shard in enumerate(plan):
+        work, marker = Path(shard.work_dir), done[shard.index]
+        quarantine.extend(_read_jsonl(work / "quarantine.jsonl"))
+        notes.extend(_read_jsonl(work / "notes.jsonl"))
+        dropped = drop.get(position, {})
+        # Repeats in shard order of their page path, for a stable quarantine order.
+        quarantine.extend({"path": p, "reason": exact_repeats.repeat_reason(pid, first)} for pid, (p, first) in sorted(dropped.items(), key=lambda kv: kv[1][0]))
+        for table in TABLES:
+            for name in marker["files"][table]:
+                rows = _place(work / name, out / name, set(dropped))
+                if table == "pages":
+                    pages += rows
+                else:
+                    gold += rows
+                final.add(name)
+    for table in TABLES:  # files of an earlier run over other inputs must not be read as ours
+        for stale in out.glob(f"{table}-*.parquet"):
+            if stale.name not in final:
+                stale.unlink()
+    shards.write_jsonl(out / "quarantine.jsonl", quarantine)
+    shards.write_jsonl(out / "notes.jsonl", notes)
+    return {
+        "normaliser_version": NORMALISER_VERSION,
+        "pages": pages,
+        "gold": gold,
+        "quarantined": len(quarantine),
+        "notes": len(notes),
+        "files": sorted(final),
+    }
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _place(src: Path, dest: Path, drop_ids: set[str]) -> int:
+    """Put a shard's file at its final name: a hard link (no copy), or a filtered rewrite when
+    some of its pages repeat an earlier shard's. Returns the rows it holds."""
+    tmp = dest.with_name(dest.name + f".tmp-{os.getpid()}")
+    if not drop_ids:
+        try:
+            os.link(src, tmp)
+        except OSError:  # another filesystem, or no hard links (some network storage)
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+        return pq.ParquetFile(dest).metadata.num_rows
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pq.read_table(src)
+    keep = pc.invert(pc.is_in(table.column("page_id"), value_set=pa.array(sorted(drop_ids), pa.string())))
+    table = table.filter(keep)
+    pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, compression="zstd", compression_level=6)
+    os.replace(tmp, dest)
+    return table.num_rows
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _remove_temp_files(out: Path) -> None:
+    """Temp files of a dead run (``*.tmp-<pid>``): never valid output, removed before starting.
+    One ingest per output folder at a time (a second concurrent run would lose its temp files)."""
+    for tmp in [*out.glob("*.tmp-*"), *out.glob(f"{shards.WORK}/*/*.tmp-*")]:
+        tmp.unlink(missing_ok=True)
+
+
+def _remove_stale_shards(out: Path, plan: list[shards.Shard]) -> None:
+    """Shard folders beyond the current plan (an earlier run had more shards) are removed."""
+    keep = {Path(s.work_dir).name for s in plan}
+    work = out / shards.WORK
+    if work.is_dir():
+        for folder in work.iterdir():
+            if folder.name not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
