@@ -30,7 +30,7 @@ def pages_gold():
 def test_faults_are_isolated_and_recorded(pages_gold, tmp_path):
     pages, gold = pages_gold
     systems = ["test-crash", "test-hang", "test-memory", "test-error", "gold", "empty", "resiliparse"]
-    res = runner.run(TASK, systems, pages, gold, jobs=2, timeout=2.0, memory_mb=1024, cache=tmp_path / "cache",
+    res = runner.run(TASK, systems, pages, gold, jobs=2, timeout=6.0, memory_mb=1024, cache=tmp_path / "cache",
                      modules=["bench_fault_systems"])
     by = {}
     for f in res.failures:
