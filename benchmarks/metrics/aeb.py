@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from itertools import repeat
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -60,10 +59,17 @@ def _profile(text: str) -> tuple[list[str], Counter, int]:
 def _page(gold: str | None, pred: str | None) -> tuple[float, float, float, float]:
     g_tokens, g, g_total = _profile(gold or "")
     p_tokens = tokenize(pred)
-    p = shingles(p_tokens)
-    # Σ min(pred, gold) over pred shingles, with C-level iteration (same value as Counter &)
-    tp = float(sum(map(min, p.values(), map(g.get, p.keys(), repeat(0)))))
-    fp = float(sum(p.values())) - tp
+    if len(p_tokens) >= NGRAM:
+        windows = zip(*(p_tokens[i:] for i in range(NGRAM)))
+        p_total = len(p_tokens) - NGRAM + 1
+    else:
+        windows = iter([tuple(p_tokens)] if p_tokens else [])
+        p_total = 1 if p_tokens else 0
+    # Only prediction shingles that occur in the gold can be TP: count those (C-level filter), then
+    # TP = Σ min(pred count, gold count) — the same value as AEB's loop over the union of keys.
+    hits = Counter(filter(g.__contains__, windows))
+    tp = float(sum(map(min, hits.values(), map(g.__getitem__, hits.keys()))))
+    fp = float(p_total) - tp
     fn = float(g_total) - tp
     s = tp + fp + fn
     norm = (tp / s, fp / s, fn / s) if s > 0 else (tp, fp, fn)
