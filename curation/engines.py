@@ -8,7 +8,8 @@ values, so a step never depends on the engine: the same shards give the same fil
   of spawned processes (spawn, not fork: the driver may hold threads, e.g. the progress bar).
 - ``ray``: one Ray task per item (``num_cpus=1``), retried on worker death and on exceptions.
   ``address=None`` starts a private local Ray with ``jobs`` CPUs (or reuses one already
-  initialised in this process); ``auto`` or ``ray://HOST:PORT`` joins a running cluster.
+  initialised in this process); ``auto`` (RAY_ADDRESS, or the cluster ``ray start`` made on this
+  machine) or ``ray://HOST:PORT`` (Ray Client) joins a running cluster.
 """
 
 from __future__ import annotations
@@ -119,8 +120,10 @@ class RayEngine:
         self.ray, self.max_retries = ray, max_retries
         self._owns = False
         if not ray.is_initialized():
-            kwargs: dict[str, Any] = {"address": address, "log_to_driver": False}
-            if address is None:  # a private local Ray for this run
+            # "local" forces a new private instance: plain ray.init() would silently join a cluster
+            # found through RAY_ADDRESS or an earlier `ray start` (that is what --address auto is for).
+            kwargs: dict[str, Any] = {"address": address or "local", "log_to_driver": False}
+            if address is None:
                 kwargs.update(num_cpus=jobs, include_dashboard=False)
             try:
                 ray.init(**kwargs)

@@ -207,3 +207,44 @@ def test_ray_resumes_a_local_run(local_ray, inputs: Path, tmp_path: Path):
     clean = tmp_path / "clean"
     ingest([str(inputs)], "t", clean, files_per_shard=8)
     assert file_digests(out) == file_digests(clean)
+
+
+@pytest.fixture(scope="module")
+def near_dup_pages(tmp_path_factory) -> list[list[str]]:
+    """Ingested pages (6 shards) with five near-duplicates of earlier pages (a changed title/footer)."""
+    folder = make_inputs(tmp_path_factory.mktemp("nd") / "in", 40)
+    for j, src in enumerate((3, 11, 19, 27, 35)):
+        (folder / f"v{j}.html").write_bytes(make_page(src).replace(b"</footer>", b" Updated.</footer>").replace(b"Story", b"Report", 1))
+    out = folder.parent / "out"
+    ingest([str(folder)], "t", out, files_per_shard=8)
+    return [sorted(map(str, d.glob("pages-*.parquet"))) for d in sorted((out / shards.WORK).iterdir())]
+
+
+def expected_clusters(groups: list[list[str]]) -> dict[str, str]:
+    from curation import near_dup
+
+    rows = [r for files in groups for f in files for r in pq.read_table(f, columns=["page_id", "text", "text_sha256"]).to_pylist()]
+    return near_dup.clusters((r["page_id"], r["text"], r["text_sha256"]) for r in rows)
+
+
+def test_sharded_near_dup_equals_in_memory_clusters(near_dup_pages: list[list[str]], tmp_path: Path):
+    from curation import near_dup_sharded
+
+    expected = expected_clusters(near_dup_pages)
+    assert len(expected) == 10 and len(set(expected.values())) == 5  # five pairs found
+    assert near_dup_sharded.clusters(near_dup_pages, tmp_path / "w1") == expected
+    pool = engines.LocalEngine(jobs=2)
+    try:
+        assert near_dup_sharded.clusters(near_dup_pages, tmp_path / "w2", pool) == expected
+    finally:
+        pool.close()
+
+
+@pytest.mark.ray
+def test_sharded_near_dup_on_ray(local_ray, near_dup_pages: list[list[str]], tmp_path: Path):
+    from curation import near_dup_sharded
+
+    engine = engines.make_engine("ray")
+    assert near_dup_sharded.clusters(near_dup_pages, tmp_path / "w", engine) == expected_clusters(near_dup_pages)
+    engine.close()  # joined the test's Ray: leaves it running
+    assert local_ray.is_initialized()
