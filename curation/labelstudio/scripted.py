@@ -84,7 +84,8 @@ def build_result(annotation: dict[str, Any], text: str, blocks: list[dict[str, A
         for b, block in enumerate(blocks):
             if not is_main[b] or (only_blocks is not None and b not in only_blocks):
                 continue
-            occurrences += [(block["start"] + m.start(), block["start"] + m.end()) for m in pattern.finditer(text, block["start"], block["end"])]
+            # finditer with pos/endpos reports positions in the whole text, not the block
+            occurrences += [(m.start(), m.end()) for m in pattern.finditer(text, block["start"], block["end"])]
         if entry.get("occurrence") is not None:
             wanted = entry["occurrence"] if isinstance(entry["occurrence"], list) else [entry["occurrence"]]
             if not all(isinstance(n, int) and 1 <= n <= len(occurrences) for n in wanted):
