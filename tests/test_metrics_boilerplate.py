@@ -155,6 +155,22 @@ def test_rouge_lsum_hand_case():
     assert rouge.rouge_lsum("a b", "")[2] == 0.0
 
 
+def test_fast_rouge_lsum_equals_the_rouge_score_package():
+    import random
+
+    rng = random.Random(3)
+    words = "a b c d e the of x y z".split()
+    for _ in range(200):  # small vocabularies make many ties: the backtracking must break them the same way
+        g = "\n".join(" ".join(rng.choices(words, k=rng.randint(0, 9))) for _ in range(rng.randint(1, 5)))
+        p = "\n".join(" ".join(rng.choices(words, k=rng.randint(0, 9))) for _ in range(rng.randint(1, 5)))
+        assert rouge.rouge_lsum(g, p) == pytest.approx(rouge.rouge_lsum_reference(g, p), abs=1e-12), (g, p)
+    gold = json.loads((FIXTURE / "ground-truth.json").read_text())
+    pred = _load("justext")
+    for pid in sorted(gold, key=lambda k: len(gold[k]["articleBody"]))[:3]:  # short pages: the package is slow
+        a, b = gold[pid]["articleBody"], pred[pid].get("articleBody") or ""
+        assert rouge.rouge_lsum(a, b) == pytest.approx(rouge.rouge_lsum_reference(a, b), abs=1e-12)
+
+
 # -- snippets ------------------------------------------------------------------------------------
 
 def test_snippets_hand_case():
