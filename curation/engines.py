@@ -60,7 +60,7 @@ class LocalEngine:
                     on_result(i, results[i])
             return results
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent)
         attempts = [0] * len(items)
         pending: dict[Future, int] = {self._pool.submit(fn, item): i for i, item in enumerate(items)}
         try:
@@ -89,6 +89,20 @@ class LocalEngine:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _die_with_parent() -> None:
+    """Pool workers get SIGKILL when the driver dies (Linux): after a kill -9 of ingest, an
+    orphan must not keep writing a shard that the rerun is redoing."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        except OSError:
+            pass
 
 
 def _pool_broken(exc: BaseException) -> bool:

@@ -3,7 +3,9 @@
 Pages are the AEB corpus's HTML repeated, each copy made distinct by an HTML comment (so no page
 is an exact repeat); they measure throughput only. Every run is a fresh `pagegold ingest`
 subprocess; its whole process tree (pool workers, or Ray's raylet/workers) is sampled from /proc
-for resident memory. Expect time to grow linearly with pages and peak memory to stay flat.
+for resident memory and CPU time. Expect time to grow linearly with pages and peak memory to stay
+flat. "pages/CPU-s" (pages per second of CPU time, i.e. per fully used core) is the figure to
+compare on a shared machine, where wall-clock pages/s/core also measures the other tenants.
 
     python benchmarks/perf/ingest_scale.py --sizes 1000 10000 50000 --jobs 2
 """
@@ -37,10 +39,12 @@ def make_pages(corpus: Path, n: int, out: Path) -> int:
     return total
 
 
-def _tree_rss(root: int) -> tuple[int, int]:
-    """(sum, max) resident set size in bytes over ``root`` and all its descendants."""
+def _tree_rss(root: int, cpu: dict[int, float] | None = None) -> tuple[int, int]:
+    """(sum, max) resident set size in bytes over ``root`` and all its descendants; records each
+    descendant's CPU seconds so far (user + system) in ``cpu``."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -48,6 +52,7 @@ def _tree_rss(root: int) -> tuple[int, int]:
             with open(f"/proc/{entry}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
             ppid, pages = int(fields[1]), int(fields[21])
+            ticks[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
@@ -58,6 +63,8 @@ def _tree_rss(root: int) -> tuple[int, int]:
         pid = stack.pop()
         total += rss.get(pid, 0)
         biggest = max(biggest, rss.get(pid, 0))
+        if cpu is not None and pid in ticks:
+            cpu[pid] = max(cpu.get(pid, 0.0), ticks[pid])
         stack.extend(children.get(pid, []))
     return total, biggest
 
@@ -65,12 +72,13 @@ def _tree_rss(root: int) -> tuple[int, int]:
 def run(pages: Path, out: Path, engine: str, jobs: int, env: dict[str, str]) -> dict:
     cmd = [sys.executable, "-m", "pagegold.cli", "ingest", str(pages), "--source", "perf", "--out", str(out), "--engine", engine, "--jobs", str(jobs)]
     peak = {"sum": 0, "max": 0}
+    cpu: dict[int, float] = {}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     def sample() -> None:
         while proc.poll() is None:
-            total, biggest = _tree_rss(proc.pid)
+            total, biggest = _tree_rss(proc.pid, cpu)
             peak["sum"], peak["max"] = max(peak["sum"], total), max(peak["max"], biggest)
             time.sleep(0.2)
 
@@ -82,7 +90,8 @@ def run(pages: Path, out: Path, engine: str, jobs: int, env: dict[str, str]) -> 
     if proc.returncode != 0:
         raise SystemExit(f"ingest failed ({engine}):\n{stdout}\n{stderr}")
     summary = json.loads((out / "summary.json").read_text())
-    return {"pages": summary["pages"], "seconds": seconds, "peak_tree_mb": peak["sum"] / 2**20, "peak_proc_mb": peak["max"] / 2**20}
+    # CPU of processes that died between two samples (≤ 0.2 s each) is not counted.
+    return {"pages": summary["pages"], "seconds": seconds, "cpu": sum(cpu.values()), "peak_tree_mb": peak["sum"] / 2**20, "peak_proc_mb": peak["max"] / 2**20}
 
 
 def main() -> None:
@@ -97,7 +106,7 @@ def main() -> None:
         sys.exit(f"{args.corpus}/html not found: pass --corpus pointing at the AEB corpus folder")
     scratch = Path(tempfile.mkdtemp(prefix="ingest-scale-", dir=args.tmp))
     env = {**os.environ, "RAY_TMPDIR": tempfile.mkdtemp(prefix="ray", dir="/tmp")}
-    print(f"{'engine':<6} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'pages/s/core':>13} {'peak tree MB':>13} {'peak proc MB':>13}  (jobs={args.jobs})")
+    print(f"{'engine':<6} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'pages/s/core':>13} {'CPU-s':>7} {'pages/CPU-s':>12} {'peak tree MB':>13} {'peak proc MB':>13}  (jobs={args.jobs})")
     try:
         for n in args.sizes:
             pages = scratch / f"in-{n}"
@@ -106,7 +115,7 @@ def main() -> None:
                 out = scratch / f"out-{engine}-{n}"
                 r = run(pages, out, engine, args.jobs, env)
                 rate = r["pages"] / r["seconds"]
-                print(f"{engine:<6} {r['pages']:>7} {r['seconds']:>8.1f} {rate:>8.1f} {rate / args.jobs:>13.1f} {r['peak_tree_mb']:>13.0f} {r['peak_proc_mb']:>13.0f}", flush=True)
+                print(f"{engine:<6} {r['pages']:>7} {r['seconds']:>8.1f} {rate:>8.1f} {rate / args.jobs:>13.1f} {r['cpu']:>7.0f} {r['pages'] / r['cpu']:>12.1f} {r['peak_tree_mb']:>13.0f} {r['peak_proc_mb']:>13.0f}", flush=True)
                 shutil.rmtree(out)
             shutil.rmtree(pages)
     finally:
