@@ -151,6 +151,7 @@ def run(
     if progress:
         progress(done, total)
     system_cpu = sum(o[3] or 0.0 for o in outcomes.values())
+    worker_cpu, parent_cpu0 = 0.0, time.process_time()
     if todo:
         with WorkerPool(workers=jobs, timeout=timeout, memory_mb=memory_mb, modules=modules) as pool:
             for n, out in enumerate(pool.run(todo), 1):
@@ -164,6 +165,7 @@ def run(
                 done += 1
                 if progress:
                     progress(done, total)
+            worker_cpu = pool.worker_cpu
     store.commit()
     t1 = time.perf_counter()
 
@@ -184,7 +186,8 @@ def run(
         keys = rows[0].keys() if rows else ()
         result.stats[name] = {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
     t2 = time.perf_counter()
-    result.timing = {"systems_wall": t1 - t0, "scoring": t2 - t1, "system_cpu": system_cpu, "jobs": jobs, "n_run": len(todo)}
+    result.timing = {"systems_wall": t1 - t0, "scoring": t2 - t1, "system_cpu": system_cpu, "jobs": jobs, "n_run": len(todo),
+                     "worker_cpu": worker_cpu, "parent_cpu": time.process_time() - parent_cpu0}
     return result
 
 

@@ -14,6 +14,9 @@ from typing import ClassVar
 from benchmarks.systems import REGISTRY, System, register
 
 
+HANG_ON = "042bb7b5fedab6eac7db576522b89b93904c237d344bcbe14a6a5ab7f7335856"  # first fixture page
+
+
 @dataclass(frozen=True)
 class _Fault(System):
     task: ClassVar[str] = "boilerplate"
@@ -35,7 +38,9 @@ class Hang(_Fault):
     name: ClassVar[str] = "test-hang"
 
     def run(self, page):
-        time.sleep(3600)
+        if page["page_id"] == HANG_ON:
+            time.sleep(3600)
+        return page["text"]
 
 
 @dataclass(frozen=True)

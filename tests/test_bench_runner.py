@@ -30,12 +30,13 @@ def pages_gold():
 def test_faults_are_isolated_and_recorded(pages_gold, tmp_path):
     pages, gold = pages_gold
     systems = ["test-crash", "test-hang", "test-memory", "test-error", "gold", "empty", "resiliparse"]
-    res = runner.run(TASK, systems, pages, gold, jobs=2, timeout=6.0, memory_mb=1024, cache=tmp_path / "cache",
+    res = runner.run(TASK, systems, pages, gold, jobs=2, timeout=10.0, memory_mb=1024, cache=tmp_path / "cache",
                      modules=["bench_fault_systems"])
     by = {}
     for f in res.failures:
         by.setdefault(f["system"], set()).add(f["status"])
     assert by["test-hang"] == {"timeout"}
+    assert [f["page_id"] for f in res.failures if f["system"] == "test-hang"] == [bench_fault_systems.HANG_ON]
     assert by["test-memory"] == {"crash"}
     assert by["test-error"] == {"error"}
     crashed = {p["page_id"] for p in pages if p["page_id"][0] in "01234567"}
@@ -43,7 +44,7 @@ def test_faults_are_isolated_and_recorded(pages_gold, tmp_path):
     assert "gold" not in by and "empty" not in by and "resiliparse" not in by
     agg = {name: TASK.aggregate(res.stats[name]) for name in systems}
     assert agg["gold"]["aeb_f1"] == pytest.approx(1.0) and agg["gold"]["aeb_accuracy"] == 1.0
-    assert agg["test-hang"]["aeb_recall"] == 0.0  # failed pages are scored as empty output
+    assert agg["test-error"]["aeb_recall"] == 0.0  # failed pages are scored as empty output
     assert 0.3 < agg["resiliparse"]["aeb_f1"] < 1.0
     errors = [p for p in res.predictions if p["system"] == "test-error"]
     assert all("cannot parse" in p["error"] for p in errors)
