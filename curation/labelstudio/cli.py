@@ -289,3 +289,70 @@ def submit(files: tuple[Path, ...], project: str, email: str, server_dir: Path |
         click.echo(f"{path}: annotation {ann_id} {'replaced' if replaced else 'created'} for {email}")
     if failed:
         sys.exit(1)
+
+
+def _review_inputs(project: str, version: str | None, staging_dir: Path | None):
+    """(sheets by page, page texts) for the pages of PROJECT with two or more annotators."""
+    from curation.labelstudio import staging
+    from curation.labelstudio.agreement import latest_annotations
+    from curation.labelstudio.review import page_sheet
+
+    folder = staging.staging_dir(staging_dir)
+    groups = latest_annotations(staging.read("annotations", folder / staging.ANNOTATIONS), project)
+    multi = {pid: rows for (pid, _), rows in groups.items() if len(rows) >= 2}
+    texts = {p["page_id"]: p["text"] for p in dataset.iter_pages(version, ids=set(multi), columns=["page_id", "text"])}
+    return {pid: page_sheet(pid, texts[pid], rows) for pid, rows in sorted(multi.items()) if pid in texts}, texts, folder
+
+
+@annotate.command("review-sheet")
+@click.option("--project", required=True, help="Label Studio project title.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for one sheet per page.")
+@VERSION
+@STAGING
+@_friendly
+def review_sheet(project: str, out: Path, version: str | None, staging_dir: Path | None) -> None:
+    """Write a review sheet (JSON) per multiply-annotated page: agreed and disputed spans and zones."""
+    sheets, _, _ = _review_inputs(project, version, staging_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for pid, sheet in sheets.items():
+        (out / f"{pid}.json").write_text(json.dumps(sheet, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    n = sum(len(s["disputed"]) for s in sheets.values())
+    click.echo(f"{len(sheets)} pages with 2+ annotators, {n} disputed items; sheets in {out}")
+
+
+@annotate.command()
+@click.option("--project", required=True, help="Label Studio project title.")
+@click.option("--decisions", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL, one decision with a reason per disputed item (format in curation/labelstudio/review.py).")
+@click.option("--as", "email", required=True, help="Reviewer e-mail; pass the same to `adjudicate --reviewer`.")
+@VERSION
+@STAGING
+@SERVER_DIR
+@_friendly
+def resolve(project: str, decisions: Path, email: str, version: str | None, staging_dir: Path | None, server_dir: Path | None) -> None:
+    """Turn review decisions into the reviewer's annotations in Label Studio; log them for the release.
+
+    Every disputed item of every sheet needs a decision with a reason; otherwise nothing is submitted.
+    """
+    import shutil
+
+    from curation.labelstudio.client import call
+    from curation.labelstudio.review import load_decisions, resolved_result
+    from curation.labelstudio.scripted import find_task, user_id
+
+    sheets, texts, folder = _review_inputs(project, version, staging_dir)
+    by_page = load_decisions(decisions)
+    results = {pid: resolved_result(sheet, by_page.get(pid, {}), texts[pid]) for pid, sheet in sheets.items()}
+    ls, conn = _connect(server_dir)
+    who = user_id(ls, conn, email)
+    for pid, result in results.items():
+        task = find_task(ls, conn, project, pid)
+        mine = [a for a in task["annotations"] if a.get("completed_by") == who]
+        if mine:
+            call(conn, "updating the review", lambda: ls.annotations.update(id=mine[0]["id"], result=result))
+        else:
+            call(conn, "creating the review", lambda: ls.annotations.create(id=task["id"], result=result, completed_by=who),
+                 idempotent=False)
+    shutil.copyfile(decisions, folder / "review_log.jsonl")
+    click.echo(f"{len(results)} pages reviewed by {email}; decisions logged to {folder / 'review_log.jsonl'} "
+               f"(run `pagegold annotate pull` then `adjudicate --reviewer {email}`)")
