@@ -53,3 +53,42 @@ def test_bad_files_are_refused(annotation, message):
 
 def test_render_blocks_numbers_every_block():
     assert render_blocks(TEXT, BLOCKS).splitlines()[1] == "[1] <p> Putin meets Kim Jong Un in Pyongyang"
+
+
+def _row(zones, entities):
+    return {"zones": zones, "entities": entities}
+
+
+def test_review_sheet_lists_disputes_and_decisions_settle_them():
+    from curation.labelstudio.review import ReviewError, page_sheet, resolved_result
+
+    main = [{"start": BLOCKS[1]["start"], "end": BLOCKS[2]["end"], "label": "MAIN"}]
+    main_wider = [{"start": BLOCKS[1]["start"], "end": BLOCKS[3]["end"], "label": "MAIN"}]
+    putin = {"start": 0 + BLOCKS[1]["start"], "end": BLOCKS[1]["start"] + 5, "label": "PER"}
+    kim_per = {"start": TEXT.index("Kim Jong"), "end": TEXT.index("Kim Jong") + 11, "label": "PER"}
+    kim_org = dict(kim_per, label="ORG")
+    swift = {"start": TEXT.index("Taylor"), "end": TEXT.index("Taylor") + 12, "label": "PER"}
+    sheet = page_sheet("p", TEXT, {"a": _row(main, [putin, kim_per]), "b": _row(main_wider, [putin, kim_org, swift])})
+    assert [e["text"] for e in sheet["agreed_entities"]] == ["Putin"]
+    ids = {d["id"]: d for d in sheet["disputed"]}
+    assert {d["text"] for d in ids.values() if d["kind"] == "entity"} == {"Kim Jong Un", "Taylor Swift"}
+    zone = next(d for d in ids.values() if d["kind"] == "zone")
+    assert zone["text"] == LINES[3] and zone["labels"] == {"a": "unmarked", "b": "MAIN"}
+
+    by_label = {(d["text"], d["label"]): d["id"] for d in ids.values() if d["kind"] == "entity"}
+    decisions = {
+        by_label[("Kim Jong Un", "PER")]: {"decision": "keep", "reason": "a person"},
+        by_label[("Kim Jong Un", "ORG")]: {"decision": "drop", "reason": "not an organisation"},
+        by_label[("Taylor Swift", "PER")]: {"decision": "keep", "reason": "a name"},
+        zone["id"]: {"decision": "boilerplate", "reason": "trending list"},
+    }
+    result = resolved_result(sheet, decisions, TEXT)
+    entities = sorted((r["value"]["text"], r["value"]["labels"][0]) for r in result if r["from_name"] == "entities")
+    assert entities == [("Kim Jong Un", "PER"), ("Putin", "PER")]  # Taylor Swift is outside MAIN after review
+
+    with pytest.raises(ReviewError, match="no decision"):
+        resolved_result(sheet, {k: v for k, v in decisions.items() if k != zone["id"]}, TEXT)
+    with pytest.raises(ReviewError, match="needs a reason"):
+        resolved_result(sheet, {**decisions, zone["id"]: {"decision": "main", "reason": " "}}, TEXT)
+    with pytest.raises(ReviewError, match="overlap"):
+        resolved_result(sheet, {**decisions, by_label[("Kim Jong Un", "ORG")]: {"decision": "keep", "reason": "x"}}, TEXT)
