@@ -123,3 +123,24 @@ def iter_pages(
                 if wanted is not None and row["page_id"] not in wanted:
                     continue
                 yield row
+
+
+def boilerplate_gold_by_page(
+    version: str | None = None, split: str | None = None, prefer: str = "source", root: Path | None = None
+) -> dict[str, dict[str, Any]]:
+    """One boilerplate_gold row per page. A page can have two: its source's gold (``aeb:…``,
+    ``wcxb:…``) and annotated zones (``labelstudio:…``). ``prefer="source"`` keeps the source's
+    (comparable with the published benchmarks); ``prefer="annotation"`` keeps the annotated zones
+    (what entity gold is drawn inside)."""
+    if prefer not in ("source", "annotation"):
+        raise ValueError(f"prefer must be 'source' or 'annotation', not {prefer!r}")
+    rows = read_table("boilerplate_gold", version, split, root=root).to_pylist()
+
+    def rank(row: dict[str, Any]) -> int:
+        annotated = str(row["origin"]).startswith("labelstudio")
+        return int(annotated) if prefer == "annotation" else int(not annotated)
+
+    out: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: (rank(r), r["origin"])):
+        out[row["page_id"]] = row  # the highest-ranked row is written last and wins
+    return out

@@ -98,8 +98,7 @@ class BoilerplateTask(Task):
     def load_gold(self, version=None, split=None, source=None, root=None) -> dict[str, dict[str, Any]]:
         from curation import dataset
 
-        table = dataset.read_table("boilerplate_gold", version=version, split=split, root=root)
-        return {row["page_id"]: row for row in table.to_pylist()}
+        return dataset.boilerplate_gold_by_page(version, split, prefer="source", root=root)
 
     def page_stats(
         self, page: Mapping[str, Any], gold: Mapping[str, Any], output: Any, metrics: Sequence[str] = RUN_METRICS

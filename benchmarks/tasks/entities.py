@@ -286,7 +286,7 @@ class EntitiesTask(Task):
 
         table = dataset.read_table("entity_gold", version=version, split=split, root=root)
         gold = {row["page_id"]: row for row in table.to_pylist()}
-        zones = dataset.read_table("boilerplate_gold", version=version, split=split, root=root).to_pylist()
+        zones = dataset.boilerplate_gold_by_page(version, split, prefer="annotation", root=root).values()
         for row in zones:
             if row["page_id"] in gold and row["text_sha256"] == gold[row["page_id"]]["text_sha256"]:
                 gold[row["page_id"]].update(
