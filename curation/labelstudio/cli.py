@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
@@ -195,12 +196,25 @@ def pull(project: str, version: str | None, out: Path | None, staging_dir: Path 
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the full report (per page and overall) as JSON.")
 @STAGING
+@click.option("--exclude", multiple=True, help="Leave out this annotator (e-mail), e.g. the reviewer. Repeatable.")
+@click.option("--released", is_flag=True, help="Read the release's annotations table instead of staging.")
 @_friendly
-def agreement(project: str | None, version: str | None, json_out: Path | None, staging_dir: Path | None) -> None:
-    """Inter-annotator agreement: entity span F1 (strict, partial) and zone Cohen's kappa (characters)."""
+def agreement(project: str | None, version: str | None, json_out: Path | None, staging_dir: Path | None,
+              exclude: tuple[str, ...], released: bool) -> None:
+    """Inter-annotator agreement: entity span F1 (strict, partial) and zone Cohen's kappa (characters).
+
+    Reads the staged annotations, or with --released the `annotations` table of the release.
+    """
+    import pyarrow.compute as pc
+
     from curation.labelstudio import agreement as ag, staging
 
-    table = staging.read("annotations", staging.staging_dir(staging_dir) / staging.ANNOTATIONS)
+    if released:
+        table = dataset.read_table("annotations", version)
+    else:
+        table = staging.read("annotations", staging.staging_dir(staging_dir) / staging.ANNOTATIONS)
+    if exclude:  # e.g. the reviewer: agreement is between the independent passes
+        table = table.filter(pc.invert(pc.is_in(table.column("annotator"), value_set=pa.array(list(exclude)))))
     ids = set(table.column("page_id").to_pylist())
     texts = {p["text_sha256"]: p["text"] for p in dataset.iter_pages(version, ids=ids, columns=["page_id", "text", "text_sha256"])} if ids else {}
     report = ag.agreement(table, texts, project)
