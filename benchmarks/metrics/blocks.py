@@ -18,37 +18,59 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from benchmarks.metrics import bow
+
 _WORD_RE = re.compile(r"\w+")
 STAT_KEYS = ("block_precision", "block_recall", "block_f1")
 
 
-def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str | None, threshold: float = 0.5, n: int = 3) -> list[int]:
-    """Indices of blocks of ``text`` that ``output`` covers (see module docstring)."""
-    out_tokens = _WORD_RE.findall((output or "").lower())
-    if not out_tokens:
-        return []
-    tokens, owner = [], []
+_PAGE_CACHE: dict[tuple[str, int], tuple] = {}
+
+
+def _page_profile(text: str, blocks: Sequence[Mapping[str, int]], n: int) -> tuple:
+    """Page tokens, their owning blocks, block sizes and page n-grams — cached, since every system
+    of a run is scored against the same pages."""
+    key = (text, len(blocks), n)
+    hit = _PAGE_CACHE.get(key)
+    if hit is not None:
+        return hit
+    tokens: list[str] = []
+    owner: list[int] = []
     for i, block in enumerate(blocks):
         words = _WORD_RE.findall(text[block["start"] : block["end"]].lower())
         tokens.extend(words)
         owner.extend([i] * len(words))
-    size = Counter(owner)
-    covered = [False] * len(tokens)
+    grams = list(zip(*(tokens[k:] for k in range(n))))
+    profile = (tokens, np.array(owner, dtype=np.int64), Counter(owner), grams)
+    if len(_PAGE_CACHE) > 256:
+        _PAGE_CACHE.clear()
+    _PAGE_CACHE[key] = profile
+    return profile
+
+
+def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str | None, threshold: float = 0.5, n: int = 3) -> list[int]:
+    """Indices of blocks of ``text`` that ``output`` covers (see module docstring)."""
+    out_tokens = bow.tokenize(output)  # the same lowercased \\w+ words, cached across the two metrics
+    if not out_tokens:
+        return []
+    tokens, owner, size, grams = _page_profile(text, blocks, n)
+    covered = bytearray(len(tokens))
     if len(out_tokens) < n or len(tokens) < n:  # too short for n-grams: fall back to whole-text match
         remaining = Counter(out_tokens)
         for j, tok in enumerate(tokens):
             if remaining[tok] > 0:
                 remaining[tok] -= 1
-                covered[j] = True
+                covered[j] = 1
     else:
         # a page n-gram found in the output (multiset, consumed in reading order) covers its tokens:
         # an isolated menu word ("Home") is not covered just because the article uses the word
         remaining = Counter(zip(*(out_tokens[k:] for k in range(n))))
-        for j, gram in enumerate(zip(*(tokens[k:] for k in range(n)))):
+        for j in [j for j, gram in enumerate(grams) if gram in remaining]:
+            gram = grams[j]
             if remaining[gram] > 0:
                 remaining[gram] -= 1
-                covered[j : j + n] = [True] * n
-    hits = Counter(o for o, c in zip(owner, covered) if c)
+                covered[j : j + n] = b"\x01" * n
+    hits = np.bincount(owner[np.frombuffer(bytes(covered), dtype=np.uint8).astype(bool)], minlength=len(blocks))
     return [i for i in sorted(size) if hits[i] >= threshold * size[i]]
 
 
@@ -68,7 +90,7 @@ def block_prf(predicted: Iterable[int], gold: Iterable[int], scorable: Iterable[
 
 
 def page_stats(text: str, blocks: Sequence[Mapping[str, int]], gold_blocks: Iterable[int], output: str | None) -> dict[str, float]:
-    scorable = [i for i, b in enumerate(blocks) if _WORD_RE.search(text[b["start"] : b["end"]])]
+    scorable = _page_profile(text, blocks, 3)[2].keys()  # blocks with at least one token
     return dict(zip(STAT_KEYS, block_prf(predicted_blocks(text, blocks, output), gold_blocks, scorable)))
 
 

@@ -10,6 +10,7 @@ Corpus values are **macro means over pages** of the per-page precision, recall a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -21,7 +22,13 @@ STAT_KEYS = ("bow_precision", "bow_recall", "bow_f1")
 
 
 def tokenize(text: str | None) -> list[str]:
-    return _WORD_RE.findall(text.lower()) if text else []
+    """Lowercased ``\\w+`` words (cached briefly: the block metric tokenises the same output)."""
+    return list(_tokens(text)) if text else []
+
+
+@functools.lru_cache(maxsize=32)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_WORD_RE.findall(text.lower()))
 
 
 def word_prf(gold: str | None, pred: str | None) -> tuple[float, float, float]:
