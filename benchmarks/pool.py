@@ -54,6 +54,7 @@ def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -
 
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import benchmarks.tasks  # noqa: F401 - registers pipelines and other systems built from names
     from benchmarks.systems import REGISTRY
 
     while True:
@@ -102,7 +103,8 @@ class WorkerPool:
             raise ValueError("need at least one worker")
         self.workers, self.timeout, self.memory_mb = workers, timeout, memory_mb
         self.ctx = mp.get_context("forkserver")
-        self.ctx.set_forkserver_preload(["benchmarks.systems"])
+        # benchmarks.tasks registers the systems built from names (pipelines such as trafilatura+spacy-sm)
+        self.ctx.set_forkserver_preload(["benchmarks.systems", "benchmarks.tasks"])
         self.modules = tuple(modules)
         self.slots: list[_Slot] = []
         self.restarts = 0

@@ -41,8 +41,9 @@ def cache_dir() -> Path:
 class OutputCache:
     """System outputs keyed by (system, version, text_sha256) in one SQLite file.
 
-    Only deterministic outcomes (``ok``, ``error``) are cached; timeouts and crashes are retried
-    by the next run. Only the parent process writes, so there is no locking to get wrong.
+    Only successful outputs (``ok``) are cached: an error, timeout or crash may come from the
+    harness or the machine rather than the system (a pipeline unknown to a worker, a full disk),
+    so the next run retries it. Only the parent process writes, so there is no locking to get wrong.
     """
 
     def __init__(self, path: Path | None) -> None:
@@ -67,7 +68,7 @@ class OutputCache:
         return found
 
     def put(self, system: str, version: str, sha: str, status: str, output: Any, error: str | None, seconds: float) -> None:
-        if self.db is None or status not in ("ok", "error"):
+        if self.db is None or status != "ok":
             return
         self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?,?,?,?)", (system, version, sha, status, json.dumps(output), error, seconds))
 
@@ -105,6 +106,9 @@ def _job_page(page: dict[str, Any], gold: dict[str, Any], system: str) -> dict[s
     out = {k: page.get(k) for k in ("page_id", "raw", "encoding", "url", "text", "text_sha256")}
     if system == "gold":
         out[GOLD_KEY] = gold.get("main_text", "")
+    elif system.startswith("gold+"):  # an entity system on the gold main zones: input (a), exact offsets
+        out["blocks"] = page.get("blocks")
+        out["gold"] = {k: gold.get(k) for k in ("main_spans", "main_blocks", "main_text")}
     return out
 
 
