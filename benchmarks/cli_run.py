@@ -89,23 +89,22 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
                             progress=lambda done, total: bar.update(tid, completed=done, total=total))
     out_dir = out_dir or Path("runs") / result.run_id
     paths = runner.write(result, task, out_dir, resamples=resamples)
-    if task.name == "boilerplate":
-        paths.update(report.write_reports(out_dir, metric=task.primary_metric))
+    paths.update(report.write_reports(out_dir, metric=task.primary_metric))
     click.echo(f"{len(result.failures)} failed pages; wrote " + ", ".join(str(p) for p in paths.values()))
 
 
 @bench.command("report")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default=None, type=click.Path(path_type=Path), help="Where to write (default: RUN_DIR).")
-@click.option("--metric", default="aeb_f1", show_default=True, help="Leaderboard metric.")
-def report_cmd(run_dir: Path, out_dir: Path | None, metric: str) -> None:
+@click.option("--metric", default=None, help="Leaderboard metric (default: the task's: aeb_f1, or strict_f1 for entities).")
+def report_cmd(run_dir: Path, out_dir: Path | None, metric: str | None) -> None:
     """Write leaderboard.md and a self-contained report.html from a run folder's results.parquet."""
     from benchmarks import report
 
     if not (run_dir / "results.parquet").exists():
         raise click.ClickException(f"{run_dir}: no results.parquet (is this a `bench run` output folder?)")
     paths = report.write_reports(run_dir, out_dir, metric)
-    click.echo(report.markdown(__import__("pandas").read_parquet(run_dir / "results.parquet"), None, metric))
+    click.echo(paths["markdown"].read_text(encoding="utf-8"))
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
 
 

@@ -16,8 +16,23 @@ from typing import Any
 import pandas as pd
 
 
-def leaderboard(results: pd.DataFrame, metric: str = "aeb_f1", extra: tuple[str, ...] = ("aeb_precision", "aeb_recall", "bow_f1", "snippet_f1", "block_f1")) -> pd.DataFrame:
+#: Leaderboard columns per task: (ranking metric, further columns).
+COLUMNS = {
+    "boilerplate": ("aeb_f1", ("aeb_precision", "aeb_recall", "bow_f1", "snippet_f1", "block_f1")),
+    "entities": ("strict_f1", ("strict_precision", "strict_recall", "exact_f1", "partial_f1", "type_f1", "conll_f1", "leak_rate")),
+}
+COLUMNS["pipeline"] = COLUMNS["entities"]
+
+
+def task_of(results: pd.DataFrame, run: dict[str, Any] | None) -> str:
+    task = (run or {}).get("task") or (results["task"].iloc[0] if "task" in results and len(results) else "boilerplate")
+    return task if task in COLUMNS else "boilerplate"
+
+
+def leaderboard(results: pd.DataFrame, metric: str = "aeb_f1", extra: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One row per system (overall group), sorted by ``metric`` descending."""
+    if extra is None:
+        extra = next((cols for m, cols in COLUMNS.values() if m == metric), ())
     overall = results[results["group_by"] == "all"]
     if overall.empty:
         raise ValueError("the results table has no overall ('all') rows")
@@ -50,7 +65,7 @@ def markdown(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: s
         if fails:
             meta_f = "\n".join(f"- {f['system']} / {f['page_id']}: {f['status']} — {f.get('error') or ''}"[:300] for f in fails[:50])
             lines.append(f"\n**Failed pages** (scored as empty output): {len(fails)}\n\n{meta_f}")
-    return f"# Boilerplate leaderboard ({metric})\n\n{meta}" + "\n".join(lines) + "\n"
+    return f"# {task_of(results, run).capitalize()} leaderboard ({metric})\n\n{meta}" + "\n".join(lines) + "\n"
 
 
 def _png(fig) -> str:
@@ -88,6 +103,14 @@ def figures(results: pd.DataFrame, run: dict[str, Any] | None, metric: str = "ae
         out["page_type"] = _png(fig)
         plt.close(fig)
 
+    if "leak_rate" in board.columns:  # entity runs: how much of what a system reports comes from boilerplate
+        fig, ax = plt.subplots(figsize=(7, 0.32 * len(board) + 1))
+        ax.barh(board.index, board["leak_rate"].fillna(0), color="#C44E52")
+        ax.set_xlabel("leak rate (share of predicted entities that lie in boilerplate)")
+        ax.set_xlim(0, 1)
+        out["leak"] = _png(fig)
+        plt.close(fig)
+
     secs = (run or {}).get("median_seconds_per_page") or {}
     if secs:
         fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -108,22 +131,27 @@ def html_report(results: pd.DataFrame, run: dict[str, Any] | None = None, metric
     board = leaderboard(results, metric)
     table = board.to_html(float_format=lambda x: f"{x:.3f}", na_rep="", classes="board")
     imgs = "".join(f'<h2>{html.escape(t)}</h2><img src="data:image/png;base64,{figs[k]}"/>'
-                   for k, t in (("f1", f"{metric} per system"), ("page_type", f"{metric} by page type"), ("time", "quality vs time per page")) if k in figs)
+                   for k, t in (("f1", f"{metric} per system"), ("page_type", f"{metric} by page type"), ("leak", "leak rate per system"),
+                               ("time", "quality vs time per page")) if k in figs)
     fails = (run or {}).get("failures") or []
     fail_html = "".join(f"<li>{html.escape(f['system'])} / {html.escape(str(f['page_id']))}: {html.escape(f['status'])} — {html.escape(str(f.get('error') or ''))[:300]}</li>" for f in fails[:200])
-    title = f"PageGold boilerplate benchmark — {html.escape(str((run or {}).get('run_id', '')))}"
+    title = f"PageGold {task_of(results, run)} benchmark — {html.escape(str((run or {}).get('run_id', '')))}"
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}"
             f"table.board{{border-collapse:collapse}}table.board td,table.board th{{border:1px solid #ccc;padding:3px 6px}}</style></head><body>"
             f"<h1>{title}</h1><p>Release {html.escape(str((run or {}).get('dataset_version', '')))}, {(run or {}).get('n_pages', '')} pages. "
             f"Intervals: seeded bootstrap 95%.</p>{table}{imgs}<h2>Failed pages ({len(fails)}, scored as empty)</h2><ul>{fail_html}</ul></body></html>")
 
 
-def write_reports(run_dir: Path, out_dir: Path | None = None, metric: str = "aeb_f1") -> dict[str, Path]:
-    """From a run folder (results.parquet, run.json) write leaderboard.md and report.html."""
+def write_reports(run_dir: Path, out_dir: Path | None = None, metric: str | None = None) -> dict[str, Path]:
+    """From a run folder (results.parquet, run.json) write leaderboard.md and report.html.
+
+    ``metric`` defaults to the ranking metric of the run's task (aeb_f1, or strict_f1 for entities).
+    """
     out_dir = out_dir or run_dir
     results = pd.read_parquet(run_dir / "results.parquet")
     run_path = run_dir / "run.json"
     run = json.loads(run_path.read_text()) if run_path.exists() else None
+    metric = metric or COLUMNS[task_of(results, run)][0]
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": out_dir / "leaderboard.md", "html": out_dir / "report.html"}
     paths["markdown"].write_text(markdown(results, run, metric), encoding="utf-8")
