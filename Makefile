@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml benchmarks/requirements-
 SYSTEMS ?= all
 JOBS   ?= 2
 
-.PHONY: setup bench test test-fast labelstudio-env release verify perf clean
+ENTITY_SYSTEMS ?= $(shell for x in gold full-text trafilatura readability justext; do for n in spacy-sm gazetteer capitalisation; do printf "%s+%s," $$x $$n; done; done | sed 's/,$$//')
+
+.PHONY: setup bench leaderboards test test-fast labelstudio-env perf clean
 
 $(STAMP): pyproject.toml benchmarks/requirements-ner-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +28,12 @@ bench: setup  ## the main job: every boilerplate system on the shipped release, 
 	$(VENV)/bin/pagegold verify
 	$(VENV)/bin/pagegold bench run --task boilerplate --systems $(SYSTEMS) --jobs $(JOBS) --out runs/latest
 	$(VENV)/bin/pagegold bench report runs/latest
+
+leaderboards: setup  ## regenerate the leaderboards in README.md and DATASET_CARD.md from the latest release
+	$(VENV)/bin/pagegold bench run --task boilerplate --systems $(SYSTEMS) --jobs $(JOBS) --out runs/boilerplate-latest
+	$(VENV)/bin/pagegold bench report runs/boilerplate-latest --into README.md --into DATASET_CARD.md --name boilerplate
+	$(VENV)/bin/pagegold bench run --task pipeline --systems $(ENTITY_SYSTEMS) --split test --jobs $(JOBS) --out runs/entities-test
+	$(VENV)/bin/pagegold bench report runs/entities-test --into README.md --into DATASET_CARD.md --name entities
 
 test: setup labelstudio-env  ## the whole test suite, Label Studio server included
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q

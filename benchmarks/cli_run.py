@@ -97,14 +97,26 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default=None, type=click.Path(path_type=Path), help="Where to write (default: RUN_DIR).")
 @click.option("--metric", default=None, help="Leaderboard metric (default: the task's: aeb_f1, or strict_f1 for entities).")
-def report_cmd(run_dir: Path, out_dir: Path | None, metric: str | None) -> None:
+@click.option("--into", "into", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also paste the leaderboard into this Markdown file, between <!-- leaderboard:NAME --> and "
+                   "<!-- /leaderboard:NAME --> (NAME from --name). Repeatable.")  # fmt: skip
+@click.option("--name", default=None, help="Section name for --into (default: the run's task).")
+def report_cmd(run_dir: Path, out_dir: Path | None, metric: str | None, into: tuple[Path, ...], name: str | None) -> None:
     """Write leaderboard.md and a self-contained report.html from a run folder's results.parquet."""
     from benchmarks import report
 
     if not (run_dir / "results.parquet").exists():
         raise click.ClickException(f"{run_dir}: no results.parquet (is this a `bench run` output folder?)")
     paths = report.write_reports(run_dir, out_dir, metric)
-    click.echo(paths["markdown"].read_text(encoding="utf-8"))
+    board = paths["markdown"].read_text(encoding="utf-8")
+    click.echo(board)
+    section = name or json.loads((run_dir / "run.json").read_text()).get("task", "boilerplate")
+    for document in into:
+        try:
+            report.publish(board, document, section)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"leaderboard pasted into {document} (section {section})")
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
 
 

@@ -157,3 +157,17 @@ def write_reports(run_dir: Path, out_dir: Path | None = None, metric: str | None
     paths["markdown"].write_text(markdown(results, run, metric), encoding="utf-8")
     paths["html"].write_text(html_report(results, run, metric), encoding="utf-8")
     return paths
+
+
+def publish(markdown_text: str, document: Path, name: str) -> None:
+    """Replace the section between ``<!-- leaderboard:NAME -->`` and ``<!-- /leaderboard:NAME -->``
+    in ``document`` with ``markdown_text`` (its first heading dropped: the document has its own)."""
+    import re
+
+    start, end = f"<!-- leaderboard:{name} -->", f"<!-- /leaderboard:{name} -->"
+    text = document.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise ValueError(f"{document} has no {start} … {end} section")
+    body = markdown_text.split("\n", 1)[1].strip() if markdown_text.startswith("# ") else markdown_text.strip()
+    new = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: f"{start}\n{body}\n{end}", text, flags=re.S)
+    document.write_text(new, encoding="utf-8")
