@@ -64,7 +64,26 @@ def render_stats(version: str | None = None) -> str:
                 parts.append("")
                 parts.append(f"Gold alignment onto blocks, `{origin}` ({len(rec)} pages with non-empty gold): "
                              f"median recall {q(rec, .5):.3f} (10th pct {q(rec, .1):.3f}), median precision {q(prec, .5):.3f} (10th pct {q(prec, .1):.3f}).")  # fmt: skip
+    if "entity_gold" in manifest["tables"]:
+        parts += ["", *_entity_stats(manifest["version"])]
     return "\n".join(parts)
+
+
+def _entity_stats(version: str) -> list[str]:
+    ents = dataset.read_table("entity_gold", version).to_pylist()
+    sources = {p["page_id"]: p["source"] for p in dataset.read_table("pages", version, columns=["page_id", "source"]).to_pylist()}
+    labels = Counter(e["label"] for row in ents for e in row["entities"])
+    total = sum(labels.values())
+    lines = [
+        f"Entity gold: {len(ents):,} pages ({', '.join(f'{n} {s}' for s, n in sorted(Counter(sources[r['page_id']] for r in ents).items()))}; "
+        f"{', '.join(f'{n} {s}' for s, n in sorted(Counter(r['split'] for r in ents).items()))}), {total:,} entity spans, "
+        f"{sum(1 for r in ents if r['n_annotators'] >= 2)} pages with a second, independent pass (then adjudicated by a reviewer).",
+        "",
+        "| entity label | spans | share |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {label} | {n:,} | {n / total:.1%} |" for label, n in sorted(labels.items())]
+    return lines
 
 
 def update_card(card: Path, stats: str) -> None:
