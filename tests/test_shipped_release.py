@@ -18,8 +18,10 @@ def pages():
     return dataset.read_table("pages", "1.0.0", columns=["page_id", "source", "source_id", "split", "domain", "published", "section", "text", "license", "url"]).to_pylist()
 
 
-def test_v1_verifies():
-    assert verify_release("v1.0.0") == []
+def test_every_release_verifies():
+    assert dataset.list_versions() == ["v1.0.0", "v1.1.0"]
+    for version in dataset.list_versions():
+        assert verify_release(version) == [], version
 
 
 def test_v1_holds_the_seed_all_aeb_and_every_distinct_wcxb_page(pages):
@@ -63,9 +65,11 @@ def test_load_dataset_offline(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    manifest = dataset.read_manifest("1.0.0")
+    latest = dataset.read_manifest()  # the unversioned config is the latest release
     gold = datasets.load_dataset(str(CHECKOUT), "boilerplate_gold")
-    assert {s: gold[s].num_rows for s in gold} == manifest["tables"]["boilerplate_gold"]["splits"]
+    assert {s: gold[s].num_rows for s in gold} == latest["tables"]["boilerplate_gold"]["splits"]
+    v1 = datasets.load_dataset(str(CHECKOUT), "boilerplate_gold-v1.0.0")
+    assert {s: v1[s].num_rows for s in v1} == dataset.read_manifest("1.0.0")["tables"]["boilerplate_gold"]["splits"]
     pages = datasets.load_dataset(str(CHECKOUT), "pages-v1.0.0", split="test", streaming=True)
     first = next(iter(pages))
     assert first["split"] == "test" and isinstance(first["blocks"], list)
