@@ -95,17 +95,22 @@ class Comparison:
     method: str
 
 
-def paired_bootstrap(
-    aggregate: Aggregate, stats_a: Stats, stats_b: Stats, metric: str,
-    resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-) -> Comparison:
-    """Difference a − b of one metric on the same pages, with a paired bootstrap interval and p-value."""
+def _paired(aggregate: Aggregate, stats_a: Stats, stats_b: Stats, metric: str):
+    """(n pages, a arrays, b arrays, a's value, b's value) for two systems scored on the same pages."""
     n = _n_pages(stats_a)
     if _n_pages(stats_b) != n:
         raise ValueError("paired comparison needs both systems scored on the same pages")
     a_arr = {k: np.asarray(v, dtype=float) for k, v in stats_a.items()}
     b_arr = {k: np.asarray(v, dtype=float) for k, v in stats_b.items()}
-    a, b = float(aggregate(a_arr)[metric]), float(aggregate(b_arr)[metric])
+    return n, a_arr, b_arr, float(aggregate(a_arr)[metric]), float(aggregate(b_arr)[metric])
+
+
+def paired_bootstrap(
+    aggregate: Aggregate, stats_a: Stats, stats_b: Stats, metric: str,
+    resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+) -> Comparison:
+    """Difference a − b of one metric on the same pages, with a paired bootstrap interval and p-value."""
+    n, a_arr, b_arr, a, b = _paired(aggregate, stats_a, stats_b, metric)
     diffs = []
     for idx in _batches(n, resamples, np.random.default_rng(seed)):
         da = aggregate({k: v[idx] for k, v in a_arr.items()})[metric]
@@ -124,12 +129,7 @@ def paired_permutation(
     permutations: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
 ) -> Comparison:
     """Approximate randomisation test: swap a/b per page at random; p = share of |Δ| ≥ observed."""
-    n = _n_pages(stats_a)
-    if _n_pages(stats_b) != n:
-        raise ValueError("paired comparison needs both systems scored on the same pages")
-    a_arr = {k: np.asarray(v, dtype=float) for k, v in stats_a.items()}
-    b_arr = {k: np.asarray(v, dtype=float) for k, v in stats_b.items()}
-    a, b = float(aggregate(a_arr)[metric]), float(aggregate(b_arr)[metric])
+    n, a_arr, b_arr, a, b = _paired(aggregate, stats_a, stats_b, metric)
     observed = abs(a - b)
     rng = np.random.default_rng(seed)
     hits = 0

@@ -70,6 +70,17 @@ def clusters(pages: Iterable[tuple[str, str, str]]) -> dict[str, str]:
         sigs[page_id] = signature(text)
         for key in bucket_keys(sigs[page_id], text_sha):
             buckets[key].append(page_id)
+    pairs = []
+    for key in sorted(buckets):  # reduce
+        members = buckets[key]
+        if len(members) >= 2:
+            pairs += similar_pairs(members, sigs, exact=key.startswith("x:"))
+    return representatives(pairs)
+
+
+def representatives(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Connected components of duplicate pairs (union-find): page_id → smallest page_id of its
+    component, for every page in a pair. The same result whatever the order of the pairs."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -78,13 +89,9 @@ def clusters(pages: Iterable[tuple[str, str, str]]) -> dict[str, str]:
             x = parent[x]
         return x
 
-    for key in sorted(buckets):  # reduce
-        members = buckets[key]
-        if len(members) < 2:
-            continue
-        for a, b in similar_pairs(members, sigs, exact=key.startswith("x:")):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
     members = set(parent) | set(parent.values())
     return {page_id: find(page_id) for page_id in sorted(members)}

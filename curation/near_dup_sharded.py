@@ -108,17 +108,4 @@ def clusters(page_files: list[list[str]], work: Path, engine: Engine | None = No
                 if str(page_id) in wanted:
                     sigs[str(page_id)] = sig
     pairs = exact | {(a, b) for a, b in candidates if float(np.mean(sigs[a] == sigs[b])) >= near_dup.THRESHOLD}
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
-    for a, b in sorted(pairs):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    members = set(parent) | set(parent.values())
-    return {page_id: find(page_id) for page_id in sorted(members)}
+    return near_dup.representatives(sorted(pairs))
