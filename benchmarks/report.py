@@ -63,7 +63,9 @@ def markdown(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: s
         meta = f"Run `{run.get('run_id')}` on release {run.get('dataset_version')}, {run.get('n_pages')} pages; seeded bootstrap 95% intervals.\n\n"
         fails = run.get("failures") or []
         if fails:
-            meta_f = "\n".join(f"- {f['system']} / {f['page_id']}: {f['status']} — {f.get('error') or ''}"[:300] for f in fails[:50])
+            # one line each: some errors (nltk's) span many lines and would break the Markdown list
+            meta_f = "\n".join(f"- {f['system']} / {f['page_id']}: {f['status']} — {' '.join(str(f.get('error') or '').split())}"[:300]
+                                for f in fails[:50])
             lines.append(f"\n**Failed pages** (scored as empty output): {len(fails)}\n\n{meta_f}")
     return f"# {task_of(results, run).capitalize()} leaderboard ({metric})\n\n{meta}" + "\n".join(lines) + "\n"
 
