@@ -124,8 +124,8 @@ def report_cmd(run_dir: Path, out_dir: Path | None, metric: str | None, into: tu
 @click.argument("system_a")
 @click.argument("system_b")
 @click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A `bench run` output folder.")
-@click.option("--task", "task_name", default="boilerplate", show_default=True)
-@click.option("--metric", default="aeb_f1", show_default=True, help="Metric to compare.")
+@click.option("--task", "task_name", default=None, help="Task of the run (default: read from RUN/run.json).")
+@click.option("--metric", default=None, help="Metric to compare (default: the task's ranking metric, e.g. aeb_f1, strict_f1).")
 @click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True)
 @click.option("--seed", default=_stats.DEFAULT_SEED, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -134,7 +134,10 @@ def compare_cmd(system_a, system_b, run_dir, task_name, metric, resamples, seed,
     paired-bootstrap and permutation p-values."""
     import pandas as pd
 
+    run_json = run_dir / "run.json"
+    task_name = task_name or (json.loads(run_json.read_text())["task"] if run_json.exists() else "boilerplate")
     task = _get_task(task_name)
+    metric = metric or task.primary_metric
     path = run_dir / "page_stats.parquet"
     if not path.exists():
         raise click.ClickException(f"{path} does not exist (run `pagegold bench run` first)")
