@@ -47,7 +47,8 @@ def _load_json(path: Path) -> Any:
         raise InputError(f"{path}: not UTF-8 text ({exc})") from exc
 
 
-def _iter_jsonl(path: Path):
+def iter_jsonl(path: Path, required: tuple[str, ...] = ("page_id", "text")):
+    """(line number, object) of each non-empty line; InputError names the file, line and problem."""
     try:
         with path.open("r", encoding="utf-8") as f:
             for lineno, line in enumerate(f, 1):
@@ -59,14 +60,19 @@ def _iter_jsonl(path: Path):
                     raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
                 if not isinstance(row, dict):
                     raise InputError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
-                for key in ("page_id", "text"):
+                for key in required:
                     if key not in row:
-                        raise InputError(f"{path}:{lineno}: missing key {key!r} (each line needs page_id and text)")
-                if row["text"] is not None and not isinstance(row["text"], str):
-                    raise InputError(f"{path}:{lineno}: 'text' must be a string or null, got {type(row['text']).__name__}")
+                        raise InputError(f"{path}:{lineno}: missing key {key!r} (each line needs {' and '.join(required)})")
                 yield lineno, row
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc})") from exc
+
+
+def _iter_jsonl(path: Path):
+    for lineno, row in iter_jsonl(path):
+        if row["text"] is not None and not isinstance(row["text"], str):
+            raise InputError(f"{path}:{lineno}: 'text' must be a string or null, got {type(row['text']).__name__}")
+        yield lineno, row
 
 
 def _check_exists(path: Path, what: str) -> None:

@@ -184,23 +184,18 @@ def read_entity_jsonl(path: str | Path) -> dict[str, dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    from benchmarks.io import iter_jsonl
+
     records: dict[str, dict[str, Any]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or "page_id" not in record or not isinstance(record.get("entities"), list):
-                raise ValueError(f'{path}:{lineno}: expected {{"page_id": …, "entities": [{{"start","end","label"}}, …]}}')
-            for ent in record["entities"]:
-                if not isinstance(ent, dict) or not {"start", "end", "label"} <= ent.keys():
-                    raise ValueError(f"{path}:{lineno}: entity {ent!r} needs start, end and label")
-            if record["page_id"] in records:
-                raise ValueError(f"{path}:{lineno}: page_id {record['page_id']!r} appears twice")
-            records[str(record["page_id"])] = record
+    for lineno, record in iter_jsonl(path, required=("page_id", "entities")):
+        if not isinstance(record["entities"], list):
+            raise ValueError(f'{path}:{lineno}: expected {{"page_id": …, "entities": [{{"start","end","label"}}, …]}}')
+        for ent in record["entities"]:
+            if not isinstance(ent, dict) or not {"start", "end", "label"} <= ent.keys():
+                raise ValueError(f"{path}:{lineno}: entity {ent!r} needs start, end and label")
+        if record["page_id"] in records:
+            raise ValueError(f"{path}:{lineno}: page_id {record['page_id']!r} appears twice")
+        records[str(record["page_id"])] = record
     return records
 
 
