@@ -55,7 +55,7 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
 
     from benchmarks import report, runner
     from benchmarks.pool import cpu_count
-    from benchmarks.systems import REGISTRY, MissingDependency
+    from benchmarks.systems import REGISTRY, split_available
     from curation import dataset
 
     task = _get_task(task_name)
@@ -63,15 +63,11 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
     unknown = [n for n in names if n not in REGISTRY or REGISTRY[n].task != task.name]
     if unknown:
         raise click.BadParameter(f"unknown {task.name} systems: {', '.join(unknown)} (see `pagegold bench systems`)", param_hint="--systems")
-    runnable = []
-    for name in names:
-        try:
-            REGISTRY[name].check_available()
-            runnable.append(name)
-        except MissingDependency as exc:
-            if systems != "all":
-                raise click.ClickException(str(exc)) from None
-            click.echo(f"skipping {name}: {exc}", err=True)
+    runnable, missing = split_available(names)
+    for name, exc in missing.items():
+        if systems != "all":  # a system asked for by name must run; "all" means all that can
+            raise click.ClickException(str(exc))
+        click.echo(f"skipping {name}: {exc}", err=True)
     try:
         version = dataset.version_name(version) if version else dataset.latest_version()
         gold = task.load_gold(version, split, source)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from benchmarks import stats
 from benchmarks.perf.aeb_reproduce import REFERENCE, default_aeb_dir
 from benchmarks.runner import run
-from benchmarks.systems import REGISTRY, MissingDependency
+from benchmarks.systems import split_available
 from benchmarks.tasks import get_task
 
 # our system name → AEB output name
@@ -60,13 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
     task = get_task("boilerplate")
     names = task.systems() if args.systems == "all" else args.systems.split(",")
-    available = []
-    for name in names:
-        try:
-            REGISTRY[name].check_available()
-            available.append(name)
-        except MissingDependency as exc:
-            print(f"skip {name}: {exc}", file=sys.stderr)
+    available, missing = split_available(names)
+    for name, exc in missing.items():
+        print(f"skip {name}: {exc}", file=sys.stderr)
     pages, gold = aeb_pages(args.aeb)
     start = time.perf_counter()
     result = run(task, available, pages, gold, jobs=args.jobs, timeout=args.timeout, cache=args.cache, metrics=("aeb",))

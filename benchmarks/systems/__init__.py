@@ -1,6 +1,6 @@
 """Registry of benchmarked systems. Importing this package registers every known system."""
 
-from benchmarks.systems.base import REGISTRY, MissingDependency, System, register
+from benchmarks.systems.base import REGISTRY, MissingDependency, System, register, split_available
 from benchmarks.systems import boilerplate as _boilerplate  # noqa: F401,E402 - registers the extractors
 
-__all__ = ["REGISTRY", "MissingDependency", "System", "register"]
+__all__ = ["REGISTRY", "MissingDependency", "System", "register", "split_available"]

@@ -56,6 +56,18 @@ class System:
 REGISTRY: dict[str, System] = {}
 
 
+def split_available(names: list[str]) -> tuple[list[str], dict[str, MissingDependency]]:
+    """(names whose dependencies import here, {name: MissingDependency} for the others)."""
+    runnable, missing = [], {}
+    for name in names:
+        try:
+            REGISTRY[name].check_available()
+            runnable.append(name)
+        except MissingDependency as exc:
+            missing[name] = exc
+    return runnable, missing
+
+
 def register(system: System) -> System:
     """Add a system instance to the registry under its name (names are unique)."""
     if system.name in REGISTRY:

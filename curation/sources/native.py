@@ -26,6 +26,13 @@ def _load_json(path: Path) -> dict | Rejected:
         return Rejected(str(path), f"cannot read JSON: {exc}")
 
 
+def _read_page(path: Path) -> bytes | Rejected:
+    try:
+        return read_bytes(path)
+    except (OSError, ValueError) as exc:
+        return Rejected(str(path), f"cannot read: {exc}")
+
+
 def read_aeb(root: str | Path, source: str = "aeb", license: str = "MIT") -> Iterator[dict | Rejected]:
     root = Path(root)
     truth = _load_json(root / "ground-truth.json")
@@ -34,10 +41,9 @@ def read_aeb(root: str | Path, source: str = "aeb", license: str = "MIT") -> Ite
         return
     for page_key in sorted(truth):
         path = root / "html" / f"{page_key}.html.gz"
-        try:
-            raw = read_bytes(path)
-        except (OSError, ValueError) as exc:
-            yield Rejected(str(path), f"cannot read: {exc}")
+        raw = _read_page(path)
+        if isinstance(raw, Rejected):
+            yield raw
             continue
         entry = truth[page_key]
         yield {
@@ -65,10 +71,9 @@ def read_wcxb(root: str | Path, source: str = "wcxb-dev", license: str = "CC-BY-
             yield record
             continue
         path = root / "html" / f"{file_id}.html.gz"
-        try:
-            raw = read_bytes(path)
-        except (OSError, ValueError) as exc:
-            yield Rejected(str(path), f"cannot read: {exc}")
+        raw = _read_page(path)
+        if isinstance(raw, Rejected):
+            yield raw
             continue
         gold = record.get("ground_truth", {})
         page_type = (record.get("_internal", {}).get("page_type", {}) or {}).get("primary") or files_meta.get(file_id, {}).get("page_type")
@@ -99,10 +104,9 @@ def read_mozilla(root: str | Path, source: str = "mozilla-readability", license:
         yield Rejected(str(root), "no <case>/source.html folders found (expected Mozilla Readability's test-pages layout)")
     for case in cases:
         path = case / "source.html"
-        try:
-            raw = read_bytes(path)
-        except OSError as exc:
-            yield Rejected(str(path), f"cannot read: {exc}")
+        raw = _read_page(path)
+        if isinstance(raw, Rejected):
+            yield raw
             continue
         yield {
             "path": str(path),
