@@ -27,8 +27,12 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from benchmarks.metrics.token_hashes import TokenHashes, hash_tokens, mix64, powers
 
 # the same flags as AEB (IGNORECASE etc. change nothing for \w+ but keep the port literal)
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
@@ -100,9 +104,12 @@ def page_stats(gold: str | None, pred: str | None) -> dict[str, float]:
 def page_precision_recall(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """AEB's per-page ``precision_score`` and ``recall_score``, elementwise."""
     perfect = (fp == 0) & (fn == 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(perfect, 1.0, np.where(tp + fp == 0, 0.0, tp / (tp + fp)))
-        r = np.where(perfect, 1.0, np.where(tp + fn == 0, 0.0, tp / (tp + fn)))
+    # counts are ≥ 0, so "TP = FP = 0" is "TP + FP = 0", where precision is 0
+    predicted, relevant = tp + fp, tp + fn
+    p = np.divide(tp, predicted, out=np.zeros_like(predicted), where=predicted > 0)
+    r = np.divide(tp, relevant, out=np.zeros_like(relevant), where=relevant > 0)
+    p[perfect] = 1.0
+    r[perfect] = 1.0
     return p, r
 
 
@@ -126,8 +133,114 @@ def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def corpus_stats(gold: Sequence[str | None], pred: Sequence[str | None]) -> dict[str, np.ndarray]:
-    """Per-page statistics of aligned gold/prediction lists, as arrays."""
+    """Per-page statistics of aligned gold/prediction lists, as arrays.
+
+    The same values as ``page_stats`` page by page, computed for all pages at once on hashed
+    tokens (``token_hashes``): the speed of scoring many outputs comes from here.
+    """
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold texts but {len(pred)} predictions")
-    rows = [page_stats(g, p) for g, p in zip(gold, pred)]
-    return {k: np.array([r[k] for r in rows], dtype=float) for k in STAT_KEYS}
+    n = len(gold)
+    g, p = _gold_index(tuple(gold)), _corpus_profile(pred)
+    tp = np.zeros(n)
+    if len(g.counts) and len(p.keys):
+        # TP = Σ over gold shingles of min(pred count, gold count), summed per page
+        at = g.distinct.get_indexer(p.keys)
+        pred_counts = np.bincount(at[at >= 0], minlength=len(g.counts))
+        tp = np.bincount(g.page, weights=np.minimum(pred_counts, g.counts), minlength=n)
+    fp = p.n_shingles - tp
+    fn = g.profile.n_shingles - tp
+    total = tp + fp + fn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        norm = [np.where(total > 0, x / total, x) for x in (tp, fp, fn)]
+    exact = (g.profile.n_tokens == p.n_tokens) & (g.profile.sequence == p.sequence)
+    return dict(zip(STAT_KEYS, (*norm, exact.astype(float))))
+
+
+def prepare_gold(gold: Sequence[str | None]) -> None:
+    """Index a gold corpus now, so that ``corpus_stats`` calls against it (in this process or in
+    processes forked from it) find it ready."""
+    _gold_index(tuple(gold))
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What AEB's metric needs of a corpus, per page and per shingle."""
+
+    n_tokens: np.ndarray  # tokens per page
+    n_shingles: np.ndarray  # shingles per page (float, as AEB's counts)
+    sequence: np.ndarray  # a hash of each page's whole token list (accuracy: lists equal)
+    keys: np.ndarray  # one uint64 key per shingle occurrence: page index in the top bits, hash below
+
+
+@dataclass(frozen=True)
+class _GoldIndex:
+    """A gold profile with its distinct shingle keys in a hash index, built once per gold set."""
+
+    profile: _Profile
+    distinct: pd.Index
+    counts: np.ndarray  # occurrences of each distinct key
+    page: np.ndarray  # page of each distinct key
+
+
+@functools.lru_cache(maxsize=4)
+def _gold_index(texts: tuple[str | None, ...]) -> _GoldIndex:
+    # cached: scoring many outputs against one ground truth indexes it once (the strings' hashes
+    # are cached by Python, so the lookup costs little)
+    profile = _corpus_profile(texts)
+    distinct, counts = np.unique(profile.keys, return_counts=True)
+    page = (distinct >> np.uint64(_page_shift(len(texts)))).astype(np.intp)
+    return _GoldIndex(profile, pd.Index(distinct), counts, page)
+
+
+# odd 64-bit weights of the n positions of a shingle, and a salt per length of a short shingle
+_WEIGHTS = mix64(np.arange(1, NGRAM + 1, dtype=np.uint64)) | np.uint64(1)
+_SHORT_SALT = mix64(np.arange(NGRAM + 1, 2 * NGRAM + 1, dtype=np.uint64))
+
+
+def _page_shift(n_pages: int) -> int:
+    """Bits left for the shingle hash once the page index takes the top bits of a 64-bit key."""
+    return 64 - max(1, (n_pages - 1).bit_length())
+
+
+def _corpus_profile(texts: Sequence[str | None]) -> _Profile:
+    tok = hash_tokens(texts)
+    counts = tok.counts
+    n_shingles = np.where(counts >= NGRAM, counts - NGRAM + 1, (counts > 0).astype(np.int64)).astype(float)
+    return _Profile(counts, n_shingles, _sequence_hash(tok), _shingle_keys(tok, _page_shift(len(texts))))
+
+
+def _shingle_keys(tok: TokenHashes, shift: int) -> np.ndarray:
+    """One key per shingle occurrence (page, then shingle hash); 1–3 tokens make one short shingle."""
+    h, counts, page_of = tok.hashes, tok.counts, tok.text_of_token
+    hashes, pages = [], []
+    with np.errstate(over="ignore"):
+        m = len(h) - NGRAM + 1
+        if m > 0:
+            full = sum(h[k : k + m] * _WEIGHTS[k] for k in range(NGRAM))
+            inside = page_of[:m] == page_of[NGRAM - 1 :]  # windows must not cross pages
+            hashes.append(full[inside])
+            pages.append(page_of[:m][inside])
+        short = np.flatnonzero((counts > 0) & (counts < NGRAM))
+        if len(short):
+            n_tok, first = counts[short], tok.offsets[short]
+            acc = _SHORT_SALT[n_tok].copy()
+            for k in range(NGRAM - 1):
+                has = n_tok > k
+                acc[has] += h[first[has] + k] * _WEIGHTS[k]
+            hashes.append(acc)
+            pages.append(short)
+        if not hashes:
+            return np.zeros(0, dtype=np.uint64)
+        return (np.concatenate(pages).astype(np.uint64) << np.uint64(shift)) | (
+            mix64(np.concatenate(hashes)) >> np.uint64(64 - shift)
+        )
+
+
+def _sequence_hash(tok: TokenHashes) -> np.ndarray:
+    """One hash per page of its whole token sequence."""
+    with np.errstate(over="ignore"):
+        position = np.arange(len(tok.hashes)) - np.repeat(tok.offsets[:-1], tok.counts)
+        weighted = tok.hashes * powers(int(position.max(initial=0)) + 1)[position]  # Σ h_i·B^i
+        prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(weighted, dtype=np.uint64)])
+        return prefix[tok.offsets[1:]] - prefix[tok.offsets[:-1]]

@@ -15,6 +15,8 @@ not exist yet is skipped.
 from __future__ import annotations
 
 import importlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,6 +41,34 @@ class Task:
     ) -> dict[str, Any]:
         """Score a predictions file against a gold file; return one flat JSON-able dict."""
         raise NotImplementedError
+
+    def prepare_gold(self, gold_path: str | Path, metric: str = "all") -> None:
+        """Read and index a gold file ahead of scoring many predictions against it. Whatever this
+        caches is shared by the worker processes ``score_many`` forks. Default: nothing."""
+
+    def score_many(
+        self,
+        gold_path: str | Path,
+        pred_paths: list[str | Path],
+        metric: str = "all",
+        *,
+        resamples: int = 1000,
+        seed: int = 0,
+        jobs: int = 1,
+    ) -> dict[str, dict[str, Any]]:
+        """``score_files`` for every predictions file against one gold, in ``jobs`` processes.
+
+        Returns results keyed by each path as given, in the order given.
+        """
+        self.prepare_gold(gold_path, metric)
+        kwargs = {"resamples": resamples, "seed": seed}
+        if jobs <= 1 or len(pred_paths) <= 1:
+            return {str(p): self.score_files(gold_path, p, metric, **kwargs) for p in pred_paths}
+        # fork, not spawn: the workers inherit the gold prepared above instead of rebuilding it
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(jobs, len(pred_paths)), mp_context=context) as pool:
+            futures = {str(p): pool.submit(self.score_files, gold_path, p, metric, **kwargs) for p in pred_paths}
+            return {key: future.result() for key, future in futures.items()}
 
     # -- runner -----------------------------------------------------------------------------------
     def systems(self) -> list[str]:

@@ -41,7 +41,9 @@ def family_stats(family: str, gold: Sequence[io.GoldPage], preds: Sequence[str |
     """Per-page statistics of one metric family over aligned gold/prediction lists."""
     if family == "snippets":
         rows = [snippets.page_stats(p, g.with_snippets or (), g.without_snippets or ()) for g, p in zip(gold, preds)]
-    elif family in ("aeb", "bow", "rouge-lsum"):
+    elif family == "aeb":  # vectorised over all pages at once
+        return aeb.corpus_stats([g.text for g in gold], preds)
+    elif family in ("bow", "rouge-lsum"):
         module = FAMILIES[family][1]
         rows = [module.page_stats(g.text, p) for g, p in zip(gold, preds)]
     else:
@@ -93,6 +95,11 @@ class BoilerplateTask(Task):
         if version is not None:
             out["system_version"] = version
         return out
+
+    def prepare_gold(self, gold_path: str | Path, metric: str = "all") -> None:
+        gold = io.read_gold(gold_path)  # cached by path, size and mtime
+        if metric in ("aeb", "all"):
+            aeb.prepare_gold([g.text for g in gold.values()])
 
     # -- runner -----------------------------------------------------------------------------------
     def load_gold(self, version=None, split=None, source=None, root=None) -> dict[str, dict[str, Any]]:
