@@ -48,14 +48,20 @@ def bench() -> None:
               help="Metric family: aeb, bow, rouge-lsum, snippets (boilerplate) or all.")
 @click.option("--gold", "gold_path", required=True, type=click.Path(path_type=Path),
               help="Gold: AEB ground-truth.json, a WCXB ground-truth folder, or JSONL {page_id, text}.")
-@click.option("--pred", "pred_path", required=True, type=click.Path(path_type=Path),
-              help="Predictions: AEB output JSON (either shape) or JSONL {page_id, text}.")
+@click.option("--pred", "pred_paths", required=True, multiple=True, type=click.Path(path_type=Path),
+              help="Predictions: AEB output JSON (either shape) or JSONL {page_id, text}. Repeat it to "
+                   "score several files against one gold (the gold is read and indexed once).")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1),
+              help="Processes for scoring several --pred files.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of metric → value.")
 @click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True, type=click.IntRange(0),
               help="Bootstrap resamples for the std and 95% interval (0 = none).")
 @click.option("--seed", default=_stats.DEFAULT_SEED, show_default=True, type=int, help="Bootstrap seed.")
-def score_cmd(task_name: str, metric: str, gold_path: Path, pred_path: Path, as_json: bool, resamples: int, seed: int) -> None:
+def score_cmd(task_name: str, metric: str, gold_path: Path, pred_paths: tuple[Path, ...], jobs: int, as_json: bool, resamples: int, seed: int) -> None:
     """Score a predictions file against a gold file (bring your own predictions).
+
+    With one --pred, prints that file's metrics; with several, one entry per file, keyed by its
+    path as given.
 
     \b
     Example (AEB):
@@ -68,9 +74,20 @@ def score_cmd(task_name: str, metric: str, gold_path: Path, pred_path: Path, as_
     if metric != "all" and metric not in task.file_metrics:
         raise click.BadParameter(f"unknown metric {metric!r} for task {task_name} (choose from {', '.join(task.file_metrics)}, all)", param_hint="--metric")
     try:
-        result = task.score_files(gold_path, pred_path, metric, resamples=resamples, seed=seed)
+        results = task.score_many(gold_path, list(pred_paths), metric, resamples=resamples, seed=seed, jobs=jobs)
     except (InputError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+    if len(results) == 1:
+        _print_result(next(iter(results.values())), as_json)
+    elif as_json:
+        click.echo(json.dumps({path: {k: _json_safe(v) for k, v in r.items()} for path, r in results.items()}))
+    else:
+        for path, result in results.items():
+            click.echo(f"== {path}")
+            _print_result(result, as_json=False)
+
+
+def _print_result(result: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({k: _json_safe(v) for k, v in result.items()}))
         return

@@ -126,3 +126,18 @@ def test_missing_predictions_score_as_empty(tmp_path):
     code, out = score("--metric", "aeb", "--gold", str(GOLD), "--pred", str(half), "--json", "--resamples", "0")
     data = json.loads(out)
     assert data["precision"] == 1.0 and data["recall"] == pytest.approx(10 / 25) and data["n_missing_predictions"] == 15
+
+
+def test_several_predictions_in_two_processes_equal_one_by_one():
+    preds = [FIXTURE / "output" / f"{name}.json" for name in ("trafilatura", "goose3", "justext")]
+    one_by_one = {}
+    for p in preds:
+        code, out = score("--metric", "aeb", "--gold", str(GOLD), "--pred", str(p), "--json", "--resamples", "100")
+        assert code == 0, out
+        one_by_one[str(p)] = json.loads(out)
+    args = [a for p in preds for a in ("--pred", str(p))]
+    code, out = score("--metric", "aeb", "--gold", str(GOLD), *args, "--jobs", "2", "--json", "--resamples", "100")
+    assert code == 0, out
+    together = json.loads(out)
+    assert list(together) == [str(p) for p in preds]  # keyed by path, in the order given
+    assert together == one_by_one
