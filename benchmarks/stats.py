@@ -15,6 +15,7 @@ scores them all. Resamples are drawn in batches so memory stays bounded for larg
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -35,10 +36,21 @@ def _n_pages(stats: Stats) -> int:
     return lengths.pop()
 
 
-def _batches(n: int, resamples: int, rng: np.random.Generator):
+def _batches(n: int, resamples: int, seed: int):
+    if n * resamples <= _BATCH_CELLS:  # the common case: one batch, the same for every system scored
+        yield _single_batch(n, resamples, seed)
+        return
+    rng = np.random.default_rng(seed)
     step = max(1, _BATCH_CELLS // max(n, 1))
     for start in range(0, resamples, step):
         yield rng.integers(0, n, size=(min(step, resamples - start), n))
+
+
+@functools.lru_cache(maxsize=4)
+def _single_batch(n: int, resamples: int, seed: int) -> np.ndarray:
+    idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    idx.flags.writeable = False  # shared between calls
+    return idx
 
 
 def resample(aggregate: Aggregate, stats: Stats, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, np.ndarray]:
@@ -46,7 +58,7 @@ def resample(aggregate: Aggregate, stats: Stats, resamples: int = DEFAULT_RESAMP
     n = _n_pages(stats)
     arrays = {k: np.asarray(v, dtype=float) for k, v in stats.items()}
     out: dict[str, list[np.ndarray]] = {}
-    for idx in _batches(n, resamples, np.random.default_rng(seed)):
+    for idx in _batches(n, resamples, seed):
         for key, values in aggregate({k: v[idx] for k, v in arrays.items()}).items():
             out.setdefault(key, []).append(np.asarray(values, dtype=float))
     return {k: np.concatenate(v) for k, v in out.items()}
@@ -112,7 +124,7 @@ def paired_bootstrap(
     """Difference a − b of one metric on the same pages, with a paired bootstrap interval and p-value."""
     n, a_arr, b_arr, a, b = _paired(aggregate, stats_a, stats_b, metric)
     diffs = []
-    for idx in _batches(n, resamples, np.random.default_rng(seed)):
+    for idx in _batches(n, resamples, seed):
         da = aggregate({k: v[idx] for k, v in a_arr.items()})[metric]
         db = aggregate({k: v[idx] for k, v in b_arr.items()})[metric]
         diffs.append(np.asarray(da - db, dtype=float))

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from benchmarks.metrics.token_hashes import TokenHashes, hash_tokens, mix64, powers
+from benchmarks.metrics.token_hashes import TokenHashes, hash_tokens, mix64
 
 # the same flags as AEB (IGNORECASE etc. change nothing for \w+ but keep the port literal)
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
@@ -153,8 +153,18 @@ def corpus_stats(gold: Sequence[str | None], pred: Sequence[str | None]) -> dict
     total = tp + fp + fn
     with np.errstate(divide="ignore", invalid="ignore"):
         norm = [np.where(total > 0, x / total, x) for x in (tp, fp, fn)]
-    exact = (g.profile.n_tokens == p.n_tokens) & (g.profile.sequence == p.sequence)
-    return dict(zip(STAT_KEYS, (*norm, exact.astype(float))))
+    return dict(zip(STAT_KEYS, (*norm, _token_lists_equal(g.profile, p, fp, fn))))
+
+
+def _token_lists_equal(gold: _Profile, pred: _Profile, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """AEB accuracy per page. Equal token lists have equal shingle multisets, so only pages with
+    FP = FN = 0 and as many tokens are compared token by token (by hash)."""
+    exact = np.zeros(len(fp))
+    g_tok, p_tok = gold.tokens, pred.tokens
+    for i in np.flatnonzero((fp == 0) & (fn == 0) & (gold.tokens.counts == pred.tokens.counts)).tolist():
+        g = g_tok.hashes[g_tok.offsets[i] : g_tok.offsets[i + 1]]
+        exact[i] = np.array_equal(g, p_tok.hashes[p_tok.offsets[i] : p_tok.offsets[i + 1]])
+    return exact
 
 
 def prepare_gold(gold: Sequence[str | None]) -> None:
@@ -167,9 +177,8 @@ def prepare_gold(gold: Sequence[str | None]) -> None:
 class _Profile:
     """What AEB's metric needs of a corpus, per page and per shingle."""
 
-    n_tokens: np.ndarray  # tokens per page
+    tokens: TokenHashes
     n_shingles: np.ndarray  # shingles per page (float, as AEB's counts)
-    sequence: np.ndarray  # a hash of each page's whole token list (accuracy: lists equal)
     keys: np.ndarray  # one uint64 key per shingle occurrence: page index in the top bits, hash below
 
 
@@ -207,7 +216,7 @@ def _corpus_profile(texts: Sequence[str | None]) -> _Profile:
     tok = hash_tokens(texts)
     counts = tok.counts
     n_shingles = np.where(counts >= NGRAM, counts - NGRAM + 1, (counts > 0).astype(np.int64)).astype(float)
-    return _Profile(counts, n_shingles, _sequence_hash(tok), _shingle_keys(tok, _page_shift(len(texts))))
+    return _Profile(tok, n_shingles, _shingle_keys(tok, _page_shift(len(texts))))
 
 
 def _shingle_keys(tok: TokenHashes, shift: int) -> np.ndarray:
@@ -217,7 +226,9 @@ def _shingle_keys(tok: TokenHashes, shift: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         m = len(h) - NGRAM + 1
         if m > 0:
-            full = sum(h[k : k + m] * _WEIGHTS[k] for k in range(NGRAM))
+            full = h[:m] * _WEIGHTS[0]
+            for k in range(1, NGRAM):
+                full += h[k : k + m] * _WEIGHTS[k]
             inside = page_of[:m] == page_of[NGRAM - 1 :]  # windows must not cross pages
             hashes.append(full[inside])
             pages.append(page_of[:m][inside])
@@ -232,15 +243,8 @@ def _shingle_keys(tok: TokenHashes, shift: int) -> np.ndarray:
             pages.append(short)
         if not hashes:
             return np.zeros(0, dtype=np.uint64)
-        return (np.concatenate(pages).astype(np.uint64) << np.uint64(shift)) | (
-            mix64(np.concatenate(hashes)) >> np.uint64(64 - shift)
-        )
-
-
-def _sequence_hash(tok: TokenHashes) -> np.ndarray:
-    """One hash per page of its whole token sequence."""
-    with np.errstate(over="ignore"):
-        position = np.arange(len(tok.hashes)) - np.repeat(tok.offsets[:-1], tok.counts)
-        weighted = tok.hashes * powers(int(position.max(initial=0)) + 1)[position]  # Σ h_i·B^i
-        prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(weighted, dtype=np.uint64)])
-        return prefix[tok.offsets[1:]] - prefix[tok.offsets[:-1]]
+        # a weighted sum of mixed token hashes is itself well spread: its top bits are kept
+        keys = np.concatenate(hashes) if len(hashes) > 1 else hashes[0]
+        keys >>= np.uint64(64 - shift)
+        keys |= (np.concatenate(pages) if len(pages) > 1 else pages[0]).astype(np.uint64) << np.uint64(shift)
+        return keys

@@ -72,11 +72,6 @@ class _Powers:
 _POWERS = _Powers()
 
 
-def powers(n: int) -> np.ndarray:
-    """BASE**i mod 2**64 for i < n (a shared, read-only table)."""
-    return _POWERS.upto(n)[0]
-
-
 def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
     x = x ^ (x >> _U64(30))

@@ -66,9 +66,11 @@ class Task:
             return {str(p): self.score_files(gold_path, p, metric, **kwargs) for p in pred_paths}
         # fork, not spawn: the workers inherit the gold prepared above instead of rebuilding it
         context = multiprocessing.get_context("fork")
+        # largest files first, so that no big file is left to run alone at the end
+        by_size = sorted(pred_paths, key=lambda p: Path(p).stat().st_size if Path(p).is_file() else 0, reverse=True)
         with ProcessPoolExecutor(min(jobs, len(pred_paths)), mp_context=context) as pool:
-            futures = {str(p): pool.submit(self.score_files, gold_path, p, metric, **kwargs) for p in pred_paths}
-            return {key: future.result() for key, future in futures.items()}
+            futures = {str(p): pool.submit(self.score_files, gold_path, p, metric, **kwargs) for p in by_size}
+            return {str(p): futures[str(p)].result() for p in pred_paths}
 
     # -- runner -----------------------------------------------------------------------------------
     def systems(self) -> list[str]:
