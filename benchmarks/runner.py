@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import stats
+from benchmarks import gold_in_page, stats
 from benchmarks.pool import Job, WorkerPool
 from benchmarks.systems import REGISTRY
 from benchmarks.systems.boilerplate import GOLD_KEY
 
-BREAKDOWNS = ("source", "page_type", "domain", "complexity")
-PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "raw", "encoding", "text", "blocks", "text_sha256", "split"]
+BREAKDOWNS = ("source", "page_type", "domain", "complexity", "gold_in_page")
+PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "raw", "raw_format", "encoding", "text", "blocks", "text_sha256", "split"]
 _WORD = re.compile(r"\w+")
 
 
@@ -101,6 +101,17 @@ def complexity(page_text: str, gold_text: str) -> str:
     return "low" if ratio >= 0.5 else ("medium" if ratio >= 0.2 else "high")
 
 
+def _page_meta(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
+    """What a run keeps of a page: identity, breakdown groups, and how much of its gold it holds."""
+    meta = {k: page.get(k) for k in ("page_id", "source", "domain", "page_type", "text_sha256", "split")}
+    coverage = gold_in_page.coverage(page, gold.get("main_text"))
+    return meta | {
+        "complexity": complexity(page["text"], gold.get("main_text", "")),
+        "gold_coverage": None if coverage is None else round(coverage, 4),
+        "gold_in_page": gold_in_page.bucket(coverage),
+    }
+
+
 def _job_page(page: dict[str, Any], gold: dict[str, Any], system: str) -> dict[str, Any]:
     # ship only what systems read: raw bytes, codec, url, text (+ gold text for the gold baseline)
     out = {k: page.get(k) for k in ("page_id", "raw", "encoding", "url", "text", "text_sha256")}
@@ -132,8 +143,7 @@ def run(
     result = RunResult(
         run_id=_dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
         task=task.name, dataset_version=dataset_version,
-        pages=[{k: p.get(k) for k in ("page_id", "source", "domain", "page_type", "text_sha256", "split")}
-               | {"complexity": complexity(p["text"], gold[p["page_id"]].get("main_text", ""))} for p in pages],
+        pages=[_page_meta(p, gold[p["page_id"]]) for p in pages],
     )
     store = OutputCache(cache)
     outcomes: dict[tuple[str, int], tuple] = {}

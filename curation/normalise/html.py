@@ -50,14 +50,20 @@ def title_of(tree: LexborHTMLParser) -> str | None:
     return " ".join(title.split()) or None
 
 
-def html_to_blocks(html: str) -> tuple[BlockText, LexborHTMLParser]:
-    """Parse ``html`` and return its visible text as blocks, plus the parsed tree (for metadata)."""
+def html_to_blocks(html: str, keep_hidden: bool = False) -> tuple[BlockText, LexborHTMLParser]:
+    """Parse ``html`` and return its visible text as blocks, plus the parsed tree (for metadata).
+
+    ``keep_hidden`` keeps elements hidden by attribute or inline style (not the invisible tags):
+    the text a script could reveal, which the benchmark uses to tell how much of a page's gold is in
+    its HTML at all. Page text in the dataset never uses it.
+    """
     tree = LexborHTMLParser(html)
     body = tree.body
     if body is None:
         raise HtmlError("the document has no <body> after parsing")
-    for node in body.css(HIDDEN_SELECTOR):
-        node.decompose()
+    if not keep_hidden:
+        for node in body.css(HIDDEN_SELECTOR):
+            node.decompose()
     body.strip_tags(INVISIBLE_TAGS)
     out = BlockText()
     _walk(body, out)
