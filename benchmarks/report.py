@@ -22,6 +22,9 @@ COLUMNS = {
     "entities": ("strict_f1", ("strict_precision", "strict_recall", "exact_f1", "partial_f1", "type_f1", "conll_f1", "leak_rate")),
 }
 COLUMNS["pipeline"] = COLUMNS["entities"]
+#: Metrics shown by how much of the gold is in the page (``benchmarks.gold_in_page``), per task.
+GOLD_IN_PAGE_COLUMNS = {"boilerplate": ("aeb_f1", "aeb_recall")}
+GOLD_IN_PAGE_ORDER = ("complete", "partial", "missing", "no gold text")
 
 
 def task_of(results: pd.DataFrame, run: dict[str, Any] | None) -> str:
@@ -58,6 +61,9 @@ def markdown(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: s
         vals = " | ".join("" if pd.isna(row[c]) else f"{row[c]:.3f}" for c in cols)
         ci = "" if pd.isna(row["ci_low"]) else f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
         lines.append(f"| {rank} | {system} | {row['version']} | {vals} | {ci} | {int(row['n_pages'])} |")
+    by_coverage = gold_in_page_markdown(results, board.index, GOLD_IN_PAGE_COLUMNS.get(task_of(results, run), ()))
+    if by_coverage:
+        lines.append("\n" + by_coverage)
     meta = ""
     if run:
         meta = f"Run `{run.get('run_id')}` on release {run.get('dataset_version')}, {run.get('n_pages')} pages; seeded bootstrap 95% intervals.\n\n"
@@ -68,6 +74,32 @@ def markdown(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: s
                                 for f in fails[:50])
             lines.append(f"\n**Failed pages** (scored as empty output): {len(fails)}\n\n{meta_f}")
     return f"# {task_of(results, run).capitalize()} leaderboard ({metric})\n\n{meta}" + "\n".join(lines) + "\n"
+
+
+def gold_in_page_markdown(results: pd.DataFrame, systems: pd.Index, metrics: tuple[str, ...]) -> str:
+    """A table of ``metrics`` per system by gold-in-page bucket ("" when the run has none)."""
+    rows = results[(results["group_by"] == "gold_in_page") & results["metric"].isin(metrics)]
+    if rows.empty or not metrics:
+        return ""
+    values = rows.pivot_table(index=["system", "group"], columns="metric", values="value")
+    sizes = rows.drop_duplicates("group").set_index("group")["n_pages"]
+    groups = [g for g in GOLD_IN_PAGE_ORDER if g in sizes.index]
+    head = "| system | " + " | ".join(f"{g} ({int(sizes[g])} pages)" for g in groups) + " |"
+    lines = [
+        f"**By how much of the gold is in the page's HTML** ({' / '.join(metrics)}; "
+        "`complete`: ≥ 95% of the gold's words are in the HTML, hidden elements included; "
+        "`partial`: 50–95%; `missing`: < 50%, content a script loads later):",
+        "",
+        head,
+        "|---|" + "---|" * len(groups),
+    ]
+    for system in systems:
+        cells = []
+        for g in groups:
+            v = values.loc[(system, g)] if (system, g) in values.index else None
+            cells.append("" if v is None else " / ".join("" if pd.isna(v.get(m)) else f"{v[m]:.3f}" for m in metrics))
+        lines.append(f"| {system} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _png(fig) -> str:
