@@ -41,10 +41,17 @@ def document_text(page: Mapping[str, Any]) -> str:
 
 
 def coverage(page: Mapping[str, Any], gold_text: str | None) -> float | None:
-    """Share of the gold's words found in the page's document text (None without gold text)."""
+    """Share of the gold's words found in the page's document text (None without gold text).
+
+    The visible text is tried first: when it already holds enough for ``complete``, the page is
+    not parsed again (hidden text can only add words), which keeps this cheap inside a run.
+    """
     if not gold_text or not gold_text.strip():
         return None
-    return bow.word_prf(gold_text, document_text(page))[1]
+    visible = bow.word_prf(gold_text, page.get("text") or "")[1]
+    if visible >= COMPLETE or page.get("raw_format") != "html":
+        return visible
+    return max(visible, bow.word_prf(gold_text, document_text(page))[1])
 
 
 def bucket(value: float | None) -> str:
