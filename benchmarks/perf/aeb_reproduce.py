@@ -1,13 +1,16 @@
 """Reproduce the published AEB table from the 32 outputs shipped with the benchmark, and time it.
 
-    python -m benchmarks.perf.aeb_reproduce [--aeb DIR] [--resamples 1000] [--reference-evaluate PATH]
+    python -m benchmarks.perf.aeb_reproduce [--aeb DIR] [--resamples 1000] [--jobs N]
+                                            [--reference-evaluate PATH]
 
 Scores every ``output/*.json`` against ``ground-truth.json`` with PageGold's AEB port (1,000
-bootstrap resamples each, as AEB's ``evaluate.py``), compares F1, precision, recall and accuracy
-with ``benchmarks/reference/aeb_published.json`` at three decimals, and prints the time taken
-against AEB's own ``evaluate.py`` — measured here if ``--reference-evaluate`` points at a copy of
-it (run in a scratch folder laid out like the AEB repo), else the recorded 19 s.
-Exit status 1 if any value disagrees.
+bootstrap resamples each, as AEB's ``evaluate.py``; the same work as ``pagegold bench score
+--metric aeb --pred …`` with every output), compares F1, precision, recall and accuracy with
+``benchmarks/reference/aeb_published.json`` at three decimals, and prints the time taken against
+AEB's own ``evaluate.py`` — measured here if ``--reference-evaluate`` points at a copy of it (run
+in a scratch folder laid out like the AEB repo; AEB's current outputs use the ``{output,
+version}`` shape, which the copy must unwrap), else the recorded 19 s. ``--jobs`` defaults to one
+process per core; AEB's script uses one. Exit status 1 if any value disagrees.
 """
 
 from __future__ import annotations

@@ -53,15 +53,16 @@ class Task:
         metric: str = "all",
         *,
         resamples: int = 1000,
-        seed: int = 0,
+        seed: int | None = None,
         jobs: int = 1,
     ) -> dict[str, dict[str, Any]]:
         """``score_files`` for every predictions file against one gold, in ``jobs`` processes.
 
-        Returns results keyed by each path as given, in the order given.
+        Returns results keyed by each path as given, in the order given. ``seed`` None keeps the
+        task's default bootstrap seed.
         """
         self.prepare_gold(gold_path, metric)
-        kwargs = {"resamples": resamples, "seed": seed}
+        kwargs: dict[str, Any] = {"resamples": resamples} | ({} if seed is None else {"seed": seed})
         if jobs <= 1 or len(pred_paths) <= 1:
             return {str(p): self.score_files(gold_path, p, metric, **kwargs) for p in pred_paths}
         # fork, not spawn: the workers inherit the gold prepared above instead of rebuilding it
