@@ -4,13 +4,15 @@ Why this exists: the shingle metrics compare token n-grams as multisets. Done wi
 and ``collections.Counter`` over Python strings, scoring AEB's 32 outputs costs seconds, almost all
 of it in creating a Python object per token and per shingle. Here a whole corpus is one array of
 code points; tokens are the runs of word characters in it, and each token is identified by a 64-bit
-hash of its code points, so n-grams become integer arithmetic and multisets become sorted arrays.
+hash of its code points, so n-grams become integer arithmetic and multisets integer arrays.
 
 Tokens are exactly those of ``re.findall(r"\\w+", text)``: the word-character table is built from
 Python's own ``re`` (``\\w`` = Unicode alphanumerics and ``_``), so the two agree on every code
-point. Token identity is a polynomial hash mod 2⁶⁴ followed by a bijective mixer; two different
-tokens (or n-grams) collide with probability about 2⁻⁶⁴ per pair, far below anything that could
-move a reported score. ``tests/test_metrics_fast.py`` checks the results against the
+point. Token identity is a polynomial hash mod 2⁶⁴ (plus the length) followed by a bijective
+mixer; two different tokens (or n-grams) of real text collide with probability about 2⁻⁶⁴ per
+pair, far below anything that could move a reported score. (Crafted input can force collisions
+of any polynomial hash mod 2⁶⁴, e.g. Thue–Morse words of thousands of characters; that is not a
+concern when scoring extractor outputs.) ``tests/test_metrics_fast.py`` checks the results against the
 ``re``/``Counter`` reference on random and real texts.
 """
 
