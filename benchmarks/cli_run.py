@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -72,6 +73,7 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
         version = dataset.version_name(version) if version else dataset.latest_version()
         gold = task.load_gold(version, split, source)
         pages = list(dataset.iter_pages(version, split, source, ids=list(gold), columns=runner.PAGE_COLUMNS))
+        raw_pages = functools.partial(dataset.iter_pages, version, split, source, ids=list(gold), columns=runner.RAW_COLUMNS)
     except dataset.ReleaseError as exc:
         raise click.ClickException(str(exc)) from None
     if not pages:
@@ -81,7 +83,7 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=False) as bar:
         tid = bar.add_task(f"{task.name}: {len(runnable)} systems × {len(pages)} pages", total=None)
         result = runner.run(task, runnable, pages, gold, dataset_version=version, jobs=jobs or cpu_count(), timeout=timeout,
-                            memory_mb=memory_mb or None, cache=cache, metrics=metrics,
+                            memory_mb=memory_mb or None, cache=cache, metrics=metrics, raw_pages=raw_pages,
                             progress=lambda done, total: bar.update(tid, completed=done, total=total))
     out_dir = out_dir or Path("runs") / result.run_id
     paths = runner.write(result, task, out_dir, resamples=resamples)

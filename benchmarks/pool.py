@@ -136,22 +136,32 @@ class WorkerPool:
         self.restarts += 1
 
     def run(self, jobs: Iterable[Job], on_start: Callable[[Job], None] | None = None) -> Iterator[Outcome]:
-        queue = deque(jobs)
-        while queue or any(s.job for s in self.slots):
+        """Outcomes in completion order. ``jobs`` is read lazily, one job per idle worker, so a
+        generator that loads each page when its job is due keeps memory flat."""
+        source = iter(jobs)
+        retry: deque[Job] = deque()  # jobs a dead worker never received
+        exhausted = False
+        while True:
             for slot in self.slots:  # hand out work to idle workers
-                if slot.job is None and queue:
-                    job = queue.popleft()
-                    try:
-                        slot.conn.send((job.key, job.system, job.page))
-                    except (BrokenPipeError, OSError):
-                        queue.appendleft(job)
-                        self._replace(self.slots.index(slot))
-                        continue
-                    slot.job, slot.started = job, time.monotonic()
-                    if on_start:
-                        on_start(job)
+                if slot.job is not None:
+                    continue
+                job = retry.popleft() if retry else (None if exhausted else next(source, None))
+                if job is None:
+                    exhausted = True
+                    break
+                try:
+                    slot.conn.send((job.key, job.system, job.page))
+                except (BrokenPipeError, OSError):
+                    retry.appendleft(job)
+                    self._replace(self.slots.index(slot))
+                    continue
+                slot.job, slot.started = job, time.monotonic()
+                if on_start:
+                    on_start(job)
             busy = [s for s in self.slots if s.job is not None]
             if not busy:
+                if exhausted and not retry:
+                    return
                 continue
             now = time.monotonic()
             next_deadline = min(s.started + self.timeout for s in busy)

@@ -17,7 +17,7 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,8 @@ from benchmarks.systems import REGISTRY
 from benchmarks.systems.boilerplate import GOLD_KEY
 
 BREAKDOWNS = ("source", "page_type", "domain", "complexity", "gold_in_page")
-PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "raw", "raw_format", "encoding", "text", "blocks", "text_sha256", "split"]
+RAW_COLUMNS = ["page_id", "raw", "raw_format", "encoding"]  # read page by page when jobs are due
+PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "text", "blocks", "text_sha256", "split"]
 _WORD = re.compile(r"\w+")
 
 
@@ -137,8 +138,14 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     modules: Sequence[str] = (),
     metrics: Sequence[str] | None = None,
+    raw_pages: Callable[[], Iterable[dict[str, Any]]] | None = None,
 ) -> RunResult:
-    """Run ``systems`` on ``pages`` (those with gold), score, and return everything needed for tables."""
+    """Run ``systems`` on ``pages`` (those with gold), score, and return everything needed for tables.
+
+    ``pages`` need not hold the raw HTML: give ``raw_pages``, a callable returning an iterable of
+    ``{page_id, raw, raw_format, encoding}`` records, and each page's raw bytes are read when its
+    jobs are due and dropped after, so memory does not grow with the release.
+    """
     pages = [p for p in pages if p["page_id"] in gold]
     result = RunResult(
         run_id=_dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
@@ -147,7 +154,7 @@ def run(
     )
     store = OutputCache(cache)
     outcomes: dict[tuple[str, int], tuple] = {}
-    todo: list[Job] = []
+    todo: dict[int, list[str]] = {}  # page index → systems still to run on it
     t0 = time.perf_counter()
     for name in systems:
         system = REGISTRY[name]
@@ -160,15 +167,35 @@ def run(
             if hit is not None:
                 outcomes[(name, i)] = (*hit, True)
             else:
-                todo.append(Job((name, i), name, _job_page(page, gold[page["page_id"]], name)))
+                todo.setdefault(i, []).append(name)
+
+    def due_jobs() -> Iterator[Job]:
+        """Jobs page by page, each page joined with its raw record only while its jobs are made;
+        pages whose gold is not all in their visible text get their gold coverage refined here."""
+        position = {p["page_id"]: i for i, p in enumerate(pages)}
+        refine = {i for i, meta in enumerate(result.pages)
+                  if meta["gold_in_page"] not in ("complete", "no gold text") and not pages[i].get("raw")}
+        for record in raw_pages() if raw_pages is not None else pages:
+            i = position.get(record["page_id"])
+            if i is None or (i not in todo and i not in refine):
+                continue
+            page = pages[i] | record
+            if i in refine:
+                result.pages[i] = _page_meta(page, gold[page["page_id"]])
+            for name in todo.get(i, ()):
+                yield Job((name, i), name, _job_page(page, gold[page["page_id"]], name))
+
     total, done = len(systems) * len(pages), len(outcomes)
     if progress:
         progress(done, total)
     system_cpu = sum(o[3] or 0.0 for o in outcomes.values())
     worker_cpu, parent_cpu0 = 0.0, time.process_time()
-    if todo:
+    if not todo:
+        for _ in due_jobs():  # nothing to run, but the gold coverage still needs the raw pages
+            pass
+    else:
         with WorkerPool(workers=jobs, timeout=timeout, memory_mb=memory_mb, modules=modules) as pool:
-            for n, out in enumerate(pool.run(todo), 1):
+            for n, out in enumerate(pool.run(due_jobs()), 1):
                 name, i = out.key
                 outcomes[(name, i)] = (out.status, out.output, out.error, out.seconds, False)
                 if REGISTRY[name].package is not None:
@@ -183,12 +210,12 @@ def run(
     store.commit()
     t1 = time.perf_counter()
 
+    golds = [gold[page["page_id"]] for page in pages]
     for name in systems:
-        rows = []
+        scored = []
         for i, page in enumerate(pages):
             status, output, error, seconds, cached = outcomes[(name, i)]
-            scored = output if status == "ok" else task.empty_output()
-            rows.append(task.page_stats(page, gold[page["page_id"]], scored, **({"metrics": metrics} if metrics else {})))
+            scored.append(output if status == "ok" else task.empty_output())
             if status != "ok":
                 result.failures.append({"system": name, "page_id": page["page_id"], "status": status, "error": error})
             result.predictions.append({
@@ -197,10 +224,9 @@ def run(
                 **task.prediction_fields(output if status == "ok" else None),
                 "status": status, "error": error, "seconds": seconds,
             })
-        keys = rows[0].keys() if rows else ()
-        result.stats[name] = {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
+        result.stats[name] = task.system_stats(pages, golds, scored, metrics)
     t2 = time.perf_counter()
-    result.timing = {"systems_wall": t1 - t0, "scoring": t2 - t1, "system_cpu": system_cpu, "jobs": jobs, "n_run": len(todo),
+    result.timing = {"systems_wall": t1 - t0, "scoring": t2 - t1, "system_cpu": system_cpu, "jobs": jobs, "n_run": sum(map(len, todo.values())),
                      "worker_cpu": worker_cpu, "parent_cpu": time.process_time() - parent_cpu0}
     return result
 

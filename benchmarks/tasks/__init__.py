@@ -90,6 +90,16 @@ class Task:
         """Per-page sufficient statistics of one system output (``output`` None = empty/failed)."""
         raise NotImplementedError
 
+    def system_stats(
+        self, pages: list[dict[str, Any]], golds: list[dict[str, Any]], outputs: list[Any], metrics: Any = None
+    ) -> dict[str, np.ndarray]:
+        """Per-page statistics of one system's outputs on all pages, as arrays. The default calls
+        ``page_stats`` page by page; a task overrides it to compute a metric for all pages at once."""
+        kwargs = {"metrics": metrics} if metrics else {}
+        rows = [self.page_stats(p, g, o, **kwargs) for p, g, o in zip(pages, golds, outputs)]
+        keys = rows[0].keys() if rows else ()
+        return {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
+
     def aggregate(self, stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Metric values from per-page statistics; arrays are ``(..., n_pages)``, reduced on the last axis."""
         raise NotImplementedError

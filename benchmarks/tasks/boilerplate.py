@@ -128,6 +128,17 @@ class BoilerplateTask(Task):
                 out.update({k: float("nan") for k in blocks.STAT_KEYS})
         return out
 
+    def system_stats(self, pages, golds, outputs, metrics: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        metrics = tuple(metrics or RUN_METRICS)
+        out: dict[str, np.ndarray] = {}
+        if "aeb" in metrics:  # vectorised over all pages (the other families are cheap per page)
+            texts = [o if isinstance(o, str) else None for o in outputs]
+            out.update(aeb.corpus_stats([g["main_text"] for g in golds], texts))
+        rest = tuple(m for m in metrics if m != "aeb")
+        if rest:
+            out.update(super().system_stats(pages, golds, outputs, rest))
+        return out
+
     def aggregate(self, stats_: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for family, (prefix, module) in FAMILIES.items():
