@@ -43,7 +43,7 @@ def aeb_pages(aeb: Path) -> tuple[list[dict], dict[str, dict]]:
         text = html_text.extract_text(raw.decode("utf-8", errors="replace"))
         url = truth[pid].get("url")
         pages.append({"page_id": pid, "source": "aeb", "url": url, "domain": urlsplit(url or "").hostname, "page_type": "article",
-                      "raw": raw, "encoding": "utf-8", "text": text, "blocks": [],
+                      "raw": raw, "raw_format": "html", "encoding": "utf-8", "text": text, "blocks": [],
                       "text_sha256": hashlib.sha256(raw).hexdigest(), "split": "test"})
         gold[pid] = {"page_id": pid, "main_text": truth[pid]["articleBody"], "main_blocks": None}
     return pages, gold
