@@ -49,7 +49,7 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
     """Run systems on a release in isolated parallel workers; write predictions, results and reports.
 
     A crash, hang or memory blow-up on one page is recorded for that page (scored as empty output)
-    and listed in the report. Outputs are cached by (system, version, page text_sha256), so an
+    and listed in the report. Outputs are cached by (system, version, page_id, text_sha256), so an
     interrupted run resumes where it stopped.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn

@@ -1,7 +1,7 @@
 """Run systems over pages in isolated parallel workers, cache their outputs, score them.
 
 ``run(task, systems, pages, gold, …)`` is the whole benchmark: outputs come from the cache when
-(system, system version, page ``text_sha256``) was seen before — so an interrupted run resumes
+(system, system version, page) was seen before (``cache_key``) — so an interrupted run resumes
 where it stopped — and from ``benchmarks.pool.WorkerPool`` otherwise. A failed page (error,
 timeout, crash) is recorded with its status and scored as the task's empty output. Scores are
 per-page sufficient statistics (``Task.page_stats``); ``results_rows`` aggregates them overall and
@@ -30,6 +30,7 @@ from benchmarks.systems import REGISTRY
 from benchmarks.systems.boilerplate import GOLD_KEY
 
 BREAKDOWNS = ("source", "page_type", "domain", "complexity", "gold_in_page")
+MIN_PAGES_FOR_INTERVAL = 10  # smaller breakdown groups get a point estimate without an interval
 RAW_COLUMNS = ["page_id", "raw", "raw_format", "encoding"]  # read page by page when jobs are due
 PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "text", "blocks", "text_sha256", "split"]
 _WORD = re.compile(r"\w+")
@@ -39,8 +40,16 @@ def cache_dir() -> Path:
     return Path(os.environ.get("PAGEGOLD_CACHE", ".cache/pagegold"))
 
 
+def cache_key(page: dict[str, Any]) -> str:
+    """What a system's output depends on: the raw bytes (``page_id`` is their hash) and the
+    normalised text (``text_sha256``; text-input systems read it). Keying by the text alone would
+    hand one page's output to another whose HTML differs but whose visible text is the same (all
+    pages that show no text without JavaScript share one)."""
+    return f"{page['page_id']}/{page['text_sha256']}"
+
+
 class OutputCache:
-    """System outputs keyed by (system, version, text_sha256) in one SQLite file.
+    """System outputs keyed by (system, version, ``cache_key``) in one SQLite file.
 
     Only successful outputs (``ok``) are cached: an error, timeout or crash may come from the
     harness or the machine rather than the system (a pipeline unknown to a worker, a full disk),
@@ -52,26 +61,28 @@ class OutputCache:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path / "outputs.sqlite")
+            # outputs_v2: keyed by cache_key; the first table, keyed by text_sha256 alone, is ignored
             self.db.execute(
-                "CREATE TABLE IF NOT EXISTS outputs (system TEXT, version TEXT, text_sha256 TEXT, status TEXT,"
-                " output TEXT, error TEXT, seconds REAL, PRIMARY KEY (system, version, text_sha256))"
+                "CREATE TABLE IF NOT EXISTS outputs_v2 (system TEXT, version TEXT, input_key TEXT, status TEXT,"
+                " output TEXT, error TEXT, seconds REAL, PRIMARY KEY (system, version, input_key))"
             )
 
-    def get(self, system: str, version: str, shas: Sequence[str]) -> dict[str, tuple]:
+    def get(self, system: str, version: str, keys: Sequence[str]) -> dict[str, tuple]:
         if self.db is None:
             return {}
         found = {}
-        for start in range(0, len(shas), 500):
-            chunk = list(shas[start : start + 500])
-            q = f"SELECT text_sha256, status, output, error, seconds FROM outputs WHERE system=? AND version=? AND text_sha256 IN ({','.join('?' * len(chunk))})"
-            for sha, status, output, error, seconds in self.db.execute(q, [system, version, *chunk]):
-                found[sha] = (status, json.loads(output), error, seconds)
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            q = ("SELECT input_key, status, output, error, seconds FROM outputs_v2 "
+                 f"WHERE system=? AND version=? AND input_key IN ({','.join('?' * len(chunk))})")
+            for key, status, output, error, seconds in self.db.execute(q, [system, version, *chunk]):
+                found[key] = (status, json.loads(output), error, seconds)
         return found
 
-    def put(self, system: str, version: str, sha: str, status: str, output: Any, error: str | None, seconds: float) -> None:
+    def put(self, system: str, version: str, key: str, status: str, output: Any, error: str | None, seconds: float) -> None:
         if self.db is None or status != "ok":
             return
-        self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?,?,?,?)", (system, version, sha, status, json.dumps(output), error, seconds))
+        self.db.execute("INSERT OR REPLACE INTO outputs_v2 VALUES (?,?,?,?,?,?,?)", (system, version, key, status, json.dumps(output), error, seconds))
 
     def commit(self) -> None:
         if self.db is not None:
@@ -161,9 +172,9 @@ def run(
         version = system.version
         result.versions[name] = version
         cacheable = system.package is not None  # baselines are cheaper to recompute than to look up
-        hits = store.get(name, version, [p["text_sha256"] for p in pages]) if cacheable else {}
+        hits = store.get(name, version, [cache_key(p) for p in pages]) if cacheable else {}
         for i, page in enumerate(pages):
-            hit = hits.get(page["text_sha256"])
+            hit = hits.get(cache_key(page))
             if hit is not None:
                 outcomes[(name, i)] = (*hit, True)
             else:
@@ -199,7 +210,7 @@ def run(
                 name, i = out.key
                 outcomes[(name, i)] = (out.status, out.output, out.error, out.seconds, False)
                 if REGISTRY[name].package is not None:
-                    store.put(name, result.versions[name], pages[i]["text_sha256"], out.status, out.output, out.error, out.seconds)
+                    store.put(name, result.versions[name], cache_key(pages[i]), out.status, out.output, out.error, out.seconds)
                 if n % 50 == 0:
                     store.commit()  # resumable: an interrupted run keeps what it finished
                 system_cpu += out.seconds or 0.0
@@ -244,7 +255,9 @@ def results_rows(result: RunResult, task: Any, resamples: int = stats.DEFAULT_RE
         for by, group, idx in groups:
             if len(idx) == 0:
                 continue
-            estimates = stats.bootstrap(task.aggregate, {k: v[idx] for k, v in per_page.items()}, resamples, seed)
+            # an interval from resampling a handful of pages means nothing (most domains have 1-2)
+            n_resamples = resamples if len(idx) >= MIN_PAGES_FOR_INTERVAL else 0
+            estimates = stats.bootstrap(task.aggregate, {k: v[idx] for k, v in per_page.items()}, n_resamples, seed)
             for metric, est in estimates.items():
                 rows.append({
                     "run_id": result.run_id, "task": result.task, "system": name, "system_version": result.versions[name],

@@ -138,3 +138,16 @@ def test_streamed_raw_pages_give_the_same_run(pages_gold):
         for key, values in both.stats[name].items():
             np.testing.assert_array_equal(values, streamed.stats[name][key], err_msg=f"{name} {key}")
     assert [p["gold_in_page"] for p in both.pages] == [p["gold_in_page"] for p in streamed.pages]
+
+
+def test_cache_tells_pages_with_the_same_text_apart(pages_gold, tmp_path):
+    # pages that show no text without JavaScript all have the same (empty) text, but extractors
+    # read their HTML: each must get its own output back from the cache
+    pages, gold = pages_gold
+    same_text = [dict(p, text="", text_sha256="e3b0c442") for p in pages[:3]]
+    first = runner.run(TASK, ["html-text"], same_text, gold, jobs=1, cache=tmp_path / "cache")
+    again = runner.run(TASK, ["html-text"], same_text, gold, jobs=1, cache=tmp_path / "cache")
+    assert again.timing["n_run"] == 0
+    texts = [p["text"] for p in first.predictions]
+    assert len(set(texts)) == 3
+    assert [p["text"] for p in again.predictions] == texts
