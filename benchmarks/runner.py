@@ -222,11 +222,12 @@ def run(
     t1 = time.perf_counter()
 
     golds = [gold[page["page_id"]] for page in pages]
+    scored: dict[str, list[Any]] = {}
     for name in systems:
-        scored = []
+        scored[name] = []
         for i, page in enumerate(pages):
             status, output, error, seconds, cached = outcomes[(name, i)]
-            scored.append(output if status == "ok" else task.empty_output())
+            scored[name].append(output if status == "ok" else task.empty_output())
             if status != "ok":
                 result.failures.append({"system": name, "page_id": page["page_id"], "status": status, "error": error})
             result.predictions.append({
@@ -235,7 +236,7 @@ def run(
                 **task.prediction_fields(output if status == "ok" else None),
                 "status": status, "error": error, "seconds": seconds,
             })
-        result.stats[name] = task.system_stats(pages, golds, scored, metrics)
+    result.stats = task.stats_by_system(pages, golds, scored, metrics)
     t2 = time.perf_counter()
     result.timing = {"systems_wall": t1 - t0, "scoring": t2 - t1, "system_cpu": system_cpu, "jobs": jobs, "n_run": sum(map(len, todo.values())),
                      "worker_cpu": worker_cpu, "parent_cpu": time.process_time() - parent_cpu0}

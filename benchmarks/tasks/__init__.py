@@ -100,6 +100,12 @@ class Task:
         keys = rows[0].keys() if rows else ()
         return {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
 
+    def stats_by_system(
+        self, pages: list[dict[str, Any]], golds: list[dict[str, Any]], outputs: dict[str, list[Any]], metrics: Any = None
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """``system_stats`` of every system (system name → its outputs, in page order)."""
+        return {name: self.system_stats(pages, golds, outs, metrics) for name, outs in outputs.items()}
+
     def aggregate(self, stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Metric values from per-page statistics; arrays are ``(..., n_pages)``, reduced on the last axis."""
         raise NotImplementedError

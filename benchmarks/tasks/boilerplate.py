@@ -129,14 +129,26 @@ class BoilerplateTask(Task):
         return out
 
     def system_stats(self, pages, golds, outputs, metrics: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        return self.stats_by_system(pages, golds, {"_": outputs}, metrics)["_"]
+
+    def stats_by_system(self, pages, golds, outputs, metrics: Sequence[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
+        """AEB for all pages of a system at once (vectorised); the other families page by page,
+        every system on one page before the next, so each page's profile is built once."""
         metrics = tuple(metrics or RUN_METRICS)
-        out: dict[str, np.ndarray] = {}
-        if "aeb" in metrics:  # vectorised over all pages (the other families are cheap per page)
-            texts = [o if isinstance(o, str) else None for o in outputs]
-            out.update(aeb.corpus_stats([g["main_text"] for g in golds], texts))
+        out: dict[str, dict[str, np.ndarray]] = {name: {} for name in outputs}
+        if "aeb" in metrics:
+            gold_texts = [g["main_text"] for g in golds]
+            for name, outs in outputs.items():
+                out[name].update(aeb.corpus_stats(gold_texts, [o if isinstance(o, str) else None for o in outs]))
         rest = tuple(m for m in metrics if m != "aeb")
         if rest:
-            out.update(super().system_stats(pages, golds, outputs, rest))
+            rows: dict[str, list[dict[str, float]]] = {name: [] for name in outputs}
+            for i, (page, gold) in enumerate(zip(pages, golds)):
+                for name, outs in outputs.items():
+                    rows[name].append(self.page_stats(page, gold, outs[i], rest))
+            for name, per_page in rows.items():
+                keys = per_page[0].keys() if per_page else ()
+                out[name].update({k: np.array([r[k] for r in per_page], dtype=float) for k in keys})
         return out
 
     def aggregate(self, stats_: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
