@@ -96,9 +96,7 @@ class Task:
         """Per-page statistics of one system's outputs on all pages, as arrays. The default calls
         ``page_stats`` page by page; a task overrides it to compute a metric for all pages at once."""
         kwargs = {"metrics": metrics} if metrics else {}
-        rows = [self.page_stats(p, g, o, **kwargs) for p, g, o in zip(pages, golds, outputs)]
-        keys = rows[0].keys() if rows else ()
-        return {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
+        return stack_rows([self.page_stats(p, g, o, **kwargs) for p, g, o in zip(pages, golds, outputs)])
 
     def stats_by_system(
         self, pages: list[dict[str, Any]], golds: list[dict[str, Any]], outputs: dict[str, list[Any]], metrics: Any = None
@@ -121,6 +119,12 @@ class Task:
     def output_from_prediction(self, row: dict[str, Any]) -> Any:
         """Inverse of ``prediction_fields`` (used to rescore cached or stored predictions)."""
         raise NotImplementedError
+
+
+def stack_rows(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Per-page statistic dicts → one array per statistic."""
+    keys = rows[0].keys() if rows else ()
+    return {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
 
 
 TASKS: dict[str, Task] = {}

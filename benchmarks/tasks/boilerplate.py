@@ -23,7 +23,7 @@ import numpy as np
 
 from benchmarks import io, stats
 from benchmarks.metrics import aeb, blocks, bow, rouge, snippets
-from benchmarks.tasks import Task, register_task
+from benchmarks.tasks import Task, register_task, stack_rows
 
 FAMILIES: dict[str, tuple[str, Any]] = {
     # family → (result-metric prefix, module with page_stats/aggregate)
@@ -147,8 +147,7 @@ class BoilerplateTask(Task):
                 for name, outs in outputs.items():
                     rows[name].append(self.page_stats(page, gold, outs[i], rest))
             for name, per_page in rows.items():
-                keys = per_page[0].keys() if per_page else ()
-                out[name].update({k: np.array([r[k] for r in per_page], dtype=float) for k in keys})
+                out[name].update(stack_rows(per_page))
         return out
 
     def aggregate(self, stats_: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
