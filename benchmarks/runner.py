@@ -166,15 +166,16 @@ def run(
     store = OutputCache(cache)
     outcomes: dict[tuple[str, int], tuple] = {}
     todo: dict[int, list[str]] = {}  # page index → systems still to run on it
+    keys = [cache_key(p) for p in pages]
     t0 = time.perf_counter()
     for name in systems:
         system = REGISTRY[name]
         version = system.version
         result.versions[name] = version
         cacheable = system.package is not None  # baselines are cheaper to recompute than to look up
-        hits = store.get(name, version, [cache_key(p) for p in pages]) if cacheable else {}
-        for i, page in enumerate(pages):
-            hit = hits.get(cache_key(page))
+        hits = store.get(name, version, keys) if cacheable else {}
+        for i in range(len(pages)):
+            hit = hits.get(keys[i])
             if hit is not None:
                 outcomes[(name, i)] = (*hit, True)
             else:
@@ -210,7 +211,7 @@ def run(
                 name, i = out.key
                 outcomes[(name, i)] = (out.status, out.output, out.error, out.seconds, False)
                 if REGISTRY[name].package is not None:
-                    store.put(name, result.versions[name], cache_key(pages[i]), out.status, out.output, out.error, out.seconds)
+                    store.put(name, result.versions[name], keys[i], out.status, out.output, out.error, out.seconds)
                 if n % 50 == 0:
                     store.commit()  # resumable: an interrupted run keeps what it finished
                 system_cpu += out.seconds or 0.0

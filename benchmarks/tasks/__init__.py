@@ -90,19 +90,17 @@ class Task:
         """Per-page sufficient statistics of one system output (``output`` None = empty/failed)."""
         raise NotImplementedError
 
-    def system_stats(
-        self, pages: list[dict[str, Any]], golds: list[dict[str, Any]], outputs: list[Any], metrics: Any = None
-    ) -> dict[str, np.ndarray]:
-        """Per-page statistics of one system's outputs on all pages, as arrays. The default calls
-        ``page_stats`` page by page; a task overrides it to compute a metric for all pages at once."""
-        kwargs = {"metrics": metrics} if metrics else {}
-        return stack_rows([self.page_stats(p, g, o, **kwargs) for p, g, o in zip(pages, golds, outputs)])
-
     def stats_by_system(
         self, pages: list[dict[str, Any]], golds: list[dict[str, Any]], outputs: dict[str, list[Any]], metrics: Any = None
     ) -> dict[str, dict[str, np.ndarray]]:
-        """``system_stats`` of every system (system name → its outputs, in page order)."""
-        return {name: self.system_stats(pages, golds, outs, metrics) for name, outs in outputs.items()}
+        """Per-page statistics of every system (name → its outputs in page order) as arrays. The
+        default calls ``page_stats`` page by page; a task overrides it to compute a metric for all
+        pages at once."""
+        kwargs = {"metrics": metrics} if metrics else {}
+        return {
+            name: stack_rows([self.page_stats(p, g, o, **kwargs) for p, g, o in zip(pages, golds, outs)])
+            for name, outs in outputs.items()
+        }
 
     def aggregate(self, stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Metric values from per-page statistics; arrays are ``(..., n_pages)``, reduced on the last axis."""

@@ -128,9 +128,6 @@ class BoilerplateTask(Task):
                 out.update({k: float("nan") for k in blocks.STAT_KEYS})
         return out
 
-    def system_stats(self, pages, golds, outputs, metrics: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        return self.stats_by_system(pages, golds, {"_": outputs}, metrics)["_"]
-
     def stats_by_system(self, pages, golds, outputs, metrics: Sequence[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
         """AEB for all pages of a system at once (vectorised); the other families page by page,
         every system on one page before the next, so each page's profile is built once."""
