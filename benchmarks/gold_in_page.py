@@ -22,14 +22,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from benchmarks.metrics import bow
+from curation.normalise.html import HtmlError, html_to_blocks
 
 COMPLETE, PARTIAL = 0.95, 0.5
 
 
 def document_text(page: Mapping[str, Any]) -> str:
     """All text of the page body, hidden elements included (text dumps: the page text)."""
-    from curation.normalise.html import HtmlError, html_to_blocks
-
     raw = page.get("raw")
     if page.get("raw_format") != "html" or not raw:
         return page.get("text") or ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -38,8 +39,6 @@ def default_aeb_dir() -> Path:
 
 def _cpu_seconds() -> float:
     """CPU time of this process and of its finished children (the scoring workers)."""
-    import resource
-
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
@@ -51,8 +50,6 @@ def time_reference_evaluate(evaluate_py: Path, aeb: Path, resamples: int) -> tup
         shutil.copy(evaluate_py, tmp / "evaluate.py")
         shutil.copy(aeb / "ground-truth.json", tmp / "ground-truth.json")
         os.symlink(aeb / "output", tmp / "output")
-        import resource
-
         cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
         start = time.perf_counter()
         subprocess.run([sys.executable, "evaluate.py", "--n-bootstrap", str(resamples)], cwd=tmp, check=True, capture_output=True)
