@@ -10,7 +10,7 @@ JOBS   ?= 2
 
 ENTITY_SYSTEMS ?= $(shell for x in gold full-text trafilatura readability justext; do for n in spacy-sm gazetteer capitalisation; do printf "%s+%s," $$x $$n; done; done | sed 's/,$$//')
 
-.PHONY: setup bench leaderboards test test-fast labelstudio-env perf clean
+.PHONY: setup bench leaderboards test test-fast labelstudio-env browser-env perf clean
 
 $(STAMP): pyproject.toml benchmarks/requirements-ner-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ $(NEWSPLEASE): $(STAMP)
 labelstudio-env:  ## the Label Studio server in its own virtualenv (1-2 min the first time)
 	PAGEGOLD_LS_PYTHON=$(PYTHON) bash scripts/install_labelstudio.sh
 
+browser-env:  ## Debian's chromium for the browser tests (apt-get when missing; playwright comes with setup)
+	bash scripts/install_browser.sh
+
 bench: setup $(NEWSPLEASE)  ## the main job: every boilerplate system on the shipped release, then the report
 	$(VENV)/bin/pagegold verify
 	$(VENV)/bin/pagegold bench run --task boilerplate --systems $(SYSTEMS) --jobs $(JOBS) --out runs/latest
@@ -41,7 +44,7 @@ leaderboards: setup $(NEWSPLEASE)  ## regenerate the leaderboards in README.md a
 	$(VENV)/bin/pagegold bench run --task pipeline --systems $(ENTITY_SYSTEMS) --split test --jobs $(JOBS) --out runs/entities-test
 	$(VENV)/bin/pagegold bench report runs/entities-test --into README.md --into DATASET_CARD.md --name entities
 
-test: setup labelstudio-env  ## the whole test suite, Label Studio server included
+test: setup labelstudio-env browser-env  ## the whole test suite, Label Studio server and browser included
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 test-fast: setup  ## tests that need no Label Studio server

@@ -35,7 +35,7 @@ from curation.parquet_io import ShardWriter, sha256_file
 #: Row identity per table: a row with the same key and digest is "unchanged".
 KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "entity_gold": ("page_id", "origin"), "annotations": ("project", "annotation_id", "updated_at")}
 #: Staging files copied into the release beside the tables, for provenance (conflicts, policy).
-STAGED_DOCUMENTS = ("conflicts.jsonl", "adjudication.json", "review_log.jsonl")
+STAGED_DOCUMENTS = ("conflicts.jsonl", "adjudication.json", "review_log.jsonl", "amendments.jsonl")
 
 
 def load_recipe(path: Path) -> list[dict[str, Any]]:

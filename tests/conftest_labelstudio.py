@@ -68,11 +68,15 @@ def _write(root: Path, version: str, table: str, rows: list[dict[str, Any]], spl
 
 
 def make_release(root: Path, pages: dict[str, list[str]] | None = None, version: str = "v1.0.0",
-                 main_blocks: dict[str, list[int]] | None = None) -> list[dict[str, Any]]:
+                 main_blocks: dict[str, list[int]] | None = None,
+                 titles: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Write a release under ``root`` (use as PAGEGOLD_DATA_DIR); return the page rows."""
     pages = pages or PAGE_LINES
     main_blocks = MAIN_BLOCKS if main_blocks is None else main_blocks
     rows = [page_row(pid, lines) for pid, lines in pages.items()]
+    for r in rows:
+        if titles and r["page_id"] in titles:
+            r["title"] = titles[r["page_id"]]
     gold = []
     for r in rows:
         if r["page_id"] in main_blocks:

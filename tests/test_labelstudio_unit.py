@@ -61,7 +61,8 @@ def test_valid_regions_pass_with_exact_code_point_offsets(release):
     (lambda r, t: r["value"].update(labels=["PER", "ORG"]), "exactly one label"),
     (lambda r, t: r["value"].update(start="3"), "not integer offsets"),
     (lambda r, t: r.update(from_name="ner"), "unknown label group"),
-    (lambda r, t: r.update(to_name="html"), "not the page text"),
+    (lambda r, t: r.update(to_name="html"), "not 'text' (the entities view)"),
+    (lambda r, t: r.update(to_name="zones_text"), "not 'text' (the entities view)"),
     (lambda r, t: r.update(type="choices"), "unsupported result type"),
 ])
 def test_every_invalid_region_is_refused_with_its_reason(release, mutate, reason):
@@ -74,12 +75,15 @@ def test_every_invalid_region_is_refused_with_its_reason(release, mutate, reason
 
 
 # ------------------------------------------------------------------------------ pre-labels
-def test_zone_prelabels_follow_block_runs(release):
+def test_zone_prelabels_are_one_region_per_block(release):
     page = release["p-summit"]
     regions = push.zone_regions(page, [0, 1, 2])
-    assert [(r["value"]["labels"][0], r["value"]["text"].split("\n")[0]) for r in regions] == [
-        ("MAIN", "Putin and Kim sign pact in Pyongyang"), ("BOILERPLATE", "Trending Stories")]
-    assert regions[0]["value"]["end"] == page["blocks"][2]["end"]
+    assert [(r["value"]["labels"][0], r["value"]["text"]) for r in regions] == [
+        ("MAIN", "Putin and Kim sign pact in Pyongyang"),
+        ("MAIN", "Russian President Vladimir Putin met Kim Jong Un in Pyongyang on Wednesday."),
+        ("MAIN", "The Kremlin said the pact covers mutual defence."),
+        ("BOILERPLATE", "Trending Stories"), ("BOILERPLATE", "Taylor Swift adds Zürich date 🎉")]
+    assert all(r["to_name"] == "zones_text" for r in regions)
     assert all(spans.check_region(r, page["text"], 0)[2] is None for r in regions)
 
 

@@ -51,6 +51,7 @@ class AdjudicationReport:
     zone_gold: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     staging: Path | None = None
+    amended: Counter = field(default_factory=Counter)  # (rule, decision) -> spans changed
 
 
 def _zone_matrix(rows: list[dict[str, Any]], n: int) -> np.ndarray:
@@ -137,9 +138,37 @@ def _page(page: dict[str, Any], rows_by: dict[str, dict[str, Any]], reviewer: st
     return entities, (main if zones_known else None)
 
 
+def _amend(entity_rows: list[dict[str, Any]], path: Path, version: str, folder: Path,
+           report: AdjudicationReport) -> list[dict[str, Any]]:
+    """Apply reviewed amendments; pages not adjudicated now start from the release's entity gold."""
+    import shutil
+
+    from curation.labelstudio import amend
+
+    items = amend.load(path)
+    wanted = {a["page_id"] for a in items}
+    rows = {r["page_id"]: r for r in entity_rows}
+    released = [r for r in dataset.read_table("entity_gold", version).to_pylist() if r["page_id"] in wanted]
+    for r in released:
+        if r["page_id"] not in rows and r["origin"] == ORIGIN:
+            rows[r["page_id"]] = r
+    columns = ["page_id", "text", "text_sha256"]
+    pages = {p["page_id"]: p for p in dataset.iter_pages(version, ids=wanted, columns=columns)}
+    amended, report.amended = amend.apply({pid: r["entities"] for pid, r in rows.items()}, pages, items, str(path))
+    for pid, ents in amended.items():
+        rows[pid] = {**rows[pid], "entities": ents}
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, folder / "amendments.jsonl")
+    return [rows[pid] for pid in sorted(rows)]
+
+
 def adjudicate(version: str | None = None, reviewer: str | None = None, project: str | None = None,
-               staging_dir: Path | None = None) -> AdjudicationReport:
-    """Turn ``staging/annotations.parquet`` into staged gold; see the module docstring."""
+               staging_dir: Path | None = None, amendments: Path | None = None) -> AdjudicationReport:
+    """Turn ``staging/annotations.parquet`` into staged gold; see the module docstring.
+
+    ``amendments``: a reviewed JSONL of guideline amendments (curation/labelstudio/amend.py),
+    applied last, to the adjudicated gold of a page or else to its released entity gold.
+    """
     version = dataset.version_name(version) if version else dataset.latest_version()
     folder = staging.staging_dir(staging_dir)
     groups = latest_annotations(staging.read("annotations", folder / staging.ANNOTATIONS), project)
@@ -170,6 +199,8 @@ def adjudicate(version: str | None = None, reviewer: str | None = None, project:
                 "main_blocks": blocks, "main_spans": [{"start": s, "end": e} for s, e in main],
                 "origin": ORIGIN, "split": page["split"],
             })
+    if amendments is not None:
+        entity_rows = _amend(entity_rows, amendments, version, folder, report)
     staging.write_table(schema.load("entity_gold").table(entity_rows), folder / staging.ENTITY_GOLD)
     staging.write_table(schema.load("boilerplate_gold").table(zone_rows), folder / staging.BOILERPLATE_GOLD)
     staging.write_jsonl(report.conflicts, folder / staging.CONFLICTS)
@@ -177,6 +208,7 @@ def adjudicate(version: str | None = None, reviewer: str | None = None, project:
     staging.write_text(json.dumps({
         "policy": POLICY, "reviewer": reviewer, "project": project, "release": version,
         "pages": report.pages, "entity_gold_rows": len(entity_rows), "zone_gold_rows": len(zone_rows),
+        "amendments": {f"{r}:{d}": n for (r, d), n in sorted(report.amended.items())},
         "conflicts": Counter(c["kind"] for c in report.conflicts), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }, indent=2, sort_keys=True) + "\n", folder / staging.REPORT)
     return report

@@ -82,22 +82,59 @@ def server_group() -> None:
 
 @server_group.command("start")
 @DATA_DIR
-@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080, or a free one if busy).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8080, or a free one if busy).")
+@click.option("--host", default=server.HOST, show_default=True,
+              help="Address to listen on. Anything but 127.0.0.1 (e.g. 0.0.0.0) lets other machines in: use it for a "
+                   "team on a trusted network only, with `annotate user add` for each annotator.")
 @click.option("--timeout", type=float, default=180.0, show_default=True, help="Seconds to wait until it is up.")
 @_friendly
-def server_start(data_dir: Path | None, port: int | None, timeout: float) -> None:
+def server_start(data_dir: Path | None, port: int | None, host: str, timeout: float) -> None:
     """Start the server (installing it and its template on first use) and print its URL.
 
     The API token is taken from LABEL_STUDIO_USER_TOKEN or generated, and kept in
     DATA_DIR/pagegold-credentials.json (owner-only); later commands read it from there.
+
+    \b
+    Examples:
+      pagegold annotate server start                       # this machine only
+      pagegold annotate server start --host 0.0.0.0 --port 8080   # a team on the LAN
     """
     if not install.is_installed():
         err.print(f"[dim]First use: installing label-studio {install.wanted_version()} into {install.venv_dir()} ...[/]")
-    state = server.start(data_dir, port=port, timeout=timeout)
+    if host != server.HOST:
+        err.print(f"[yellow]warning:[/] listening on {host}: anyone who can reach this machine on port {port or 8080} "
+                  "sees the login page (plain HTTP, sign-up disabled). Use a trusted network or a TLS proxy.")
+    state = server.start(data_dir, port=port, timeout=timeout, host=host)
     err.print(f"[green]Label Studio is up[/] (pid {state.pid}, data {state.data_dir}); "
               f"log in as {server.credentials(state.data_dir)['username']} — password and token are in "
               f"{state.data_dir / server.CREDENTIALS}")
     click.echo(state.url)
+
+
+@annotate.group("user")
+def user_group() -> None:
+    """Web logins for annotators on the local server (the Community edition has one role: annotator)."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@DATA_DIR
+@_friendly
+def user_add(email: str, data_dir: Path | None) -> None:
+    """Create a login for EMAIL (or reset its password) and print the URL and a one-time password.
+
+    The password is shown once and stored nowhere; the annotator changes it after logging in
+    (avatar menu → Account & Settings). Run again to reset a forgotten password.
+
+    \b
+    Example:
+      pagegold annotate user add ana@example.org
+    """
+    password, created = server.add_user(email, data_dir)
+    state = server.status(data_dir)
+    url = state.url if state else "(server not running: `pagegold annotate server start`)"
+    click.echo(f"{'created' if created else 'password reset for'} {email}\n"
+               f"  log in at: {url}/user/login/\n  e-mail:    {email}\n  password:  {password}  (shown once)")
 
 
 @server_group.command("stop")
@@ -207,7 +244,8 @@ def agreement(project: str | None, version: str | None, json_out: Path | None, s
     """
     import pyarrow.compute as pc
 
-    from curation.labelstudio import agreement as ag, staging
+    from curation.labelstudio import agreement as ag
+    from curation.labelstudio import staging
 
     if released:
         table = dataset.read_table("annotations", version)
@@ -240,18 +278,34 @@ def agreement(project: str | None, version: str | None, json_out: Path | None, s
 @annotate.command()
 @click.option("--reviewer", default=None, help="Annotator (e-mail) whose annotation wins on the pages they annotated.")
 @click.option("--project", default=None, help="Only annotations of this project.")
+@click.option("--amendments", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Reviewed guideline amendments (JSONL; format in curation/labelstudio/amend.py), applied last.")
 @VERSION
 @STAGING
 @_friendly
-def adjudicate(reviewer: str | None, project: str | None, version: str | None, staging_dir: Path | None) -> None:
+def adjudicate(reviewer: str | None, project: str | None, amendments: Path | None, version: str | None,
+               staging_dir: Path | None) -> None:
     """Stage entity and zone gold from the pulled annotations and list every conflict.
 
     Policy: reviewer wins where given, else strict majority; entities only inside gold MAIN zones.
     See curation/labelstudio/adjudicate.py.
-    """
-    from curation.labelstudio.adjudicate import POLICY, adjudicate as do_adjudicate
 
-    r = do_adjudicate(version=version, reviewer=reviewer, project=project, staging_dir=staging_dir)
+    \b
+    Examples:
+      pagegold annotate adjudicate --reviewer reviewer@pagegold.local
+      pagegold annotate adjudicate --version v1.1.0 --amendments data/amendments/entity-guidelines-1.1.jsonl
+    """
+    from curation.labelstudio.adjudicate import POLICY
+    from curation.labelstudio.adjudicate import adjudicate as do_adjudicate
+    from curation.labelstudio.amend import AmendmentError
+
+    try:
+        r = do_adjudicate(version=version, reviewer=reviewer, project=project, staging_dir=staging_dir,
+                          amendments=amendments)
+    except AmendmentError as exc:
+        raise click.ClickException(f"{exc} (nothing staged)") from None
+    for (rule, decision), n in sorted(r.amended.items()):
+        click.echo(f"amended: {rule} {decision} {n}")
     for c in r.conflicts:
         detail = {k: v for k, v in c.items() if k not in ("page_id", "kind")}
         err.print(f"[yellow]{c['kind']}[/] page {c['page_id']}: {json.dumps(detail, ensure_ascii=False)[:300]}")
@@ -288,7 +342,8 @@ def submit(files: tuple[Path, ...], project: str, email: str, server_dir: Path |
     turned into a region with exact offsets. Submitting again replaces the annotator's annotation.
     A file that does not fit its page is reported and skipped; the others go through.
     """
-    from curation.labelstudio.scripted import AnnotationFileError, submit as do_submit
+    from curation.labelstudio.scripted import AnnotationFileError
+    from curation.labelstudio.scripted import submit as do_submit
 
     ls, conn = _connect(server_dir)
     failed = 0

@@ -5,13 +5,15 @@ For every annotation of every annotated task:
 * the task's page must be in the release, and the task's ``text_sha256`` must still be the page's
   (and match the task's own text): otherwise the whole annotation is refused, nothing realigned;
 * each region is checked by ``spans.check_region`` (offsets inside the text, ``text`` equal to
-  ``text[start:end]``, a label of its group in the labeling config).
+  ``text[start:end]``, a label of its group in the labeling config), then the annotation by
+  ``spans.check_entities`` (no region both zone and entity, no entity across a newline, longer
+  than ``spans.MAX_ENTITY_CHARS`` or covering a whole zone). A refused annotation keeps no span.
 
 Every annotation is appended unchanged (``result_json`` is Label Studio's raw result) to
 ``staging/annotations.parquet`` with ``valid`` and ``invalid_reasons``; ``zones``/``entities`` hold
-only the spans that passed. Adjudication uses valid, not cancelled annotations only. A row is
-keyed by (project, annotation_id, updated_at): pulling again adds nothing, and an annotation
-edited in Label Studio since adds a new row beside the old one.
+the spans of valid annotations only (none for a refused one). Adjudication uses valid, not
+cancelled annotations only. A row is keyed by (project, annotation_id, updated_at): pulling again
+adds nothing, and an annotation edited in Label Studio since adds a new row beside the old one.
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ def check_annotation(task: dict[str, Any], ann: dict[str, Any], page: dict[str, 
     task_text = data.get("text")
     if not isinstance(task_text, str) or hashlib.sha256(task_text.encode("utf-8")).hexdigest() != sha:
         return [], [], ["the task's text does not hash to its text_sha256 (the task was edited)"]
-    return spans.check_result(ann.get("result"), page["text"])
+    zones, entities, reasons = spans.check_result(ann.get("result"), page["text"])
+    if reasons:  # a refused annotation stages no span at all (its raw result stays in result_json)
+        return [], [], reasons
+    return zones, entities, reasons
 
 
 def pull(

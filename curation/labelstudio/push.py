@@ -8,15 +8,15 @@ refused at pull). Pre-annotations, shown to annotators as one prediction per tas
 * entities from a predictions table (Parquet or JSONL, schemas/predictions.yaml; any system's
   output, e.g. from `pagegold bench`): refused for a page when its text_sha256 differs or a span
   fails the checks (the reason is reported, nothing is realigned);
-* zones from the release's boilerplate_gold ``main_blocks``: runs of main blocks become MAIN,
-  runs of the other blocks BOILERPLATE.
+* zones from the release's boilerplate_gold ``main_blocks`` plus the headline, byline and lede
+  the source gold left out (zones.guideline_main_blocks): one MAIN or BOILERPLATE region per
+  block, so a wrong line is fixed with a click and a hotkey.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,11 +27,12 @@ from curation import dataset
 from curation.labelstudio import config, spans
 from curation.labelstudio.client import Connection, LabelStudioError, call
 from curation.labelstudio.project import ensure_project, export_tasks
+from curation.labelstudio.zones import guideline_main_blocks, zone_regions
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-PAGE_COLUMNS = ["page_id", "source", "text", "blocks", "text_sha256", "split"]
+PAGE_COLUMNS = ["page_id", "source", "text", "blocks", "text_sha256", "split", "title", "page_type"]
 
 
 @dataclass
@@ -45,6 +46,7 @@ class PushReport:
     already_present: int = 0
     with_entity_prelabels: int = 0
     with_zone_prelabels: int = 0
+    headline_blocks_added: int = 0  # headline/byline/lede blocks pre-labelled MAIN beyond the source gold
     refused_predictions: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -69,23 +71,6 @@ def load_predictions(path: Path, system: str | None = None) -> dict[str, dict[st
             )
         by_page[row["page_id"]] = row
     return by_page
-
-
-def zone_regions(page: dict[str, Any], main_blocks: Iterable[int]) -> list[dict[str, Any]]:
-    """MAIN/BOILERPLATE regions from a main-block mask: one region per run of equal blocks."""
-    main = set(main_blocks)
-    blocks, text, regions = page["blocks"], page["text"], []
-    i = 0
-    while i < len(blocks):
-        j = i
-        while j + 1 < len(blocks) and ((j + 1) in main) == (i in main):
-            j += 1
-        start, end = blocks[i]["start"], blocks[j]["end"]
-        if end > start:
-            label = config.MAIN if i in main else config.BOILERPLATE
-            regions.append(spans.region(config.ZONES, start, end, label, text, f"z{len(regions)}"))
-        i = j + 1
-    return regions
 
 
 def entity_regions(page: dict[str, Any], prediction: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
@@ -151,7 +136,9 @@ def push(
         result, models = [], []
         mask = masks.get(page["page_id"])
         if mask is not None and mask["text_sha256"] == page["text_sha256"]:
-            result += zone_regions(page, mask["main_blocks"])
+            main, added = guideline_main_blocks(page, mask["main_blocks"])
+            result += zone_regions(page, main)
+            report.headline_blocks_added += len(added)
             models.append("boilerplate_gold:main_blocks")
             report.with_zone_prelabels += 1
         if page["page_id"] in preds:

@@ -64,7 +64,7 @@ def build_result(annotation: dict[str, Any], text: str, blocks: list[dict[str, A
     for first, last in main_ranges:
         for i in range(first, last + 1):
             is_main[i] = True
-    from curation.labelstudio.push import zone_regions
+    from curation.labelstudio.zones import zone_regions
 
     result = zone_regions({"text": text, "blocks": blocks}, [i for i, m in enumerate(is_main) if m])
 

@@ -240,11 +240,14 @@ def _is_label_studio(pid: int) -> bool:
         return not Path("/proc").is_dir()  # no procfs (macOS): trust the state file
 
 
-def start(data_dir: Path | None = None, port: int | None = None, timeout: float = 180.0) -> ServerState:
+def start(data_dir: Path | None = None, port: int | None = None, timeout: float = 180.0,
+          host: str = HOST) -> ServerState:
     """Start (or find already running) the local server of ``data_dir``; return where it listens.
 
     ``port=None`` means 8080 if free, else any free port. Label Studio itself moves silently to
-    the next port when one is busy, so the port is checked here and passed explicitly.
+    the next port when one is busy, so the port is checked here and passed explicitly. ``host``
+    other than 127.0.0.1 (e.g. 0.0.0.0 for a team on the LAN) makes the server reachable by
+    others: the CLI warns; tests always stay on 127.0.0.1.
     """
     data_dir = (data_dir or default_data_dir()).expanduser().resolve()
     _check_outside_repo(data_dir)
@@ -273,14 +276,14 @@ def start(data_dir: Path | None = None, port: int | None = None, timeout: float 
     creds = credentials(data_dir)
     cmd = [
         str(install.label_studio_executable(venv)), "start", "--no-browser",
-        "--internal-host", HOST, "--port", str(port), "--enable-legacy-api-token",
+        "--internal-host", host, "--port", str(port), "--enable-legacy-api-token",
     ]
     log = os.fdopen(os.open(data_dir / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     # Own session: `stop` signals this process group only, by its id.
     proc = subprocess.Popen(cmd, env=_server_env(data_dir, creds), stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True, cwd=data_dir)
     log.close()
-    url = f"http://{HOST}:{port}"
+    url = f"http://{HOST if host in ('0.0.0.0', '::', '') else host}:{port}"
     state = ServerState(data_dir, proc.pid, port, url)
     _write_private(data_dir / STATE, state.as_dict())
     deadline = time.monotonic() + timeout
@@ -294,6 +297,30 @@ def start(data_dir: Path | None = None, port: int | None = None, timeout: float 
         time.sleep(0.3)
     stop(data_dir)
     raise ServerError(f"Label Studio did not become healthy within {timeout:.0f} s; see {data_dir / LOG}")
+
+
+def add_user(email: str, data_dir: Path | None = None) -> tuple[str, bool]:
+    """Create a web login for ``email`` on the local server (or reset its password).
+
+    Returns ``(password, created)``. The password is generated here, handed to the server's own
+    Python on stdin and never stored: the caller shows it once; the annotator changes it under
+    Account & Settings. The Community edition has one role (every member can annotate and see all
+    projects), so there is no role to choose.
+    """
+    data_dir = (data_dir or default_data_dir()).resolve()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or any(c.isspace() for c in email):
+        raise ServerError(f"{email!r} is not an e-mail address")
+    if not (data_dir / DB_NAME).is_file():
+        raise ServerError(f"no Label Studio database in {data_dir}: "
+                          "start the server first (`pagegold annotate server start`)")
+    password = secrets.token_urlsafe(12)
+    python = install.label_studio_executable().parent / "python"
+    script = Path(__file__).with_name("ls_user.py")
+    result = subprocess.run([str(python), str(script), email], input=password, env=_server_env(data_dir),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300, cwd=data_dir)
+    if result.returncode != 0 or not result.stdout.strip():
+        raise ServerError(f"adding user {email} failed: {(result.stderr.strip().splitlines() or ['no output'])[-1]}")
+    return password, result.stdout.split()[0] == "created"
 
 
 def _remember(data_dir: Path) -> None:

@@ -3,6 +3,14 @@
 Each Label Studio region is checked against the page text it claims to label: offsets inside
 the text, ``value.text == text[start:end]``, a label that its group in the labeling config has.
 A failing region yields a reason string; callers keep such results out of gold.
+
+Then the annotation as a whole (``check_entities``), for what cannot be an entity whatever its
+offsets (issue 14: the one-<Text> config let a hotkey turn a whole zone into an ORG):
+
+* one region carrying both a zone label and an entity label (the same region id in both groups);
+* an entity spanning a block boundary (a newline): names never cross blocks;
+* an entity longer than ``MAX_ENTITY_CHARS``;
+* an entity covering a whole zone region of the same annotation.
 """
 
 from __future__ import annotations
@@ -12,6 +20,12 @@ from typing import Any
 from curation.labelstudio import config
 
 Span = dict[str, Any]  # {"start", "end", "label", "text"}
+
+# Twice the longest entity of the v1.1.0 entity gold (77 code points: "Handbook of Life Support
+# Systems for Spacecraft and Extraterrestrial Habitats", a cited book title; 4,035 spans, none with
+# a newline). A real name longer than this is far less likely than a zone-sized slip.
+LONGEST_GOLD_ENTITY = 77
+MAX_ENTITY_CHARS = 2 * LONGEST_GOLD_ENTITY
 
 
 def _short(s: str, n: int = 40) -> str:
@@ -29,8 +43,8 @@ def check_region(item: Any, text: str, index: int) -> tuple[str | None, Span | N
     group = item.get("from_name")
     if group not in groups:
         return None, None, f"{where}: unknown label group {group!r} (expected one of {sorted(groups)})"
-    if item.get("to_name") != config.TEXT_NAME:
-        return None, None, f"{where}: points at {item.get('to_name')!r}, not the page text"
+    if item.get("to_name") != config.target(group):
+        return None, None, f"{where}: points at {item.get('to_name')!r}, not {config.target(group)!r} (the {group} view)"
     value = item.get("value")
     if not isinstance(value, dict):
         return None, None, f"{where}: no value"
@@ -51,6 +65,36 @@ def check_region(item: Any, text: str, index: int) -> tuple[str | None, Span | N
     return group, {"start": start, "end": end, "label": label, "text": span_text}, None
 
 
+def _both_groups(result: list[Any]) -> list[str]:
+    """Reasons for region ids that carry labels of both groups (Label Studio exports one item per group)."""
+    by_id: dict[str, dict[str, list[str]]] = {}
+    for item in result:
+        group = item.get("from_name") if isinstance(item, dict) else None
+        if group in (config.ZONES, config.ENTITIES) and item.get("id") is not None:
+            labels = (item.get("value") or {}).get("labels") if isinstance(item.get("value"), dict) else None
+            by_id.setdefault(str(item["id"]), {}).setdefault(group, []).extend(
+                labels if isinstance(labels, list) else [])
+    return [f"region {rid}: carries a zone label {groups[config.ZONES]} and an entity label {groups[config.ENTITIES]}; "
+            "a region is either a zone or an entity" for rid, groups in by_id.items() if len(groups) == 2]
+
+
+def check_entities(zones: list[Span], entities: list[Span]) -> list[str]:
+    """Reasons why an entity of an otherwise valid annotation cannot be an entity (module docstring)."""
+    reasons = []
+    for e in entities:
+        where = f"entity {e['label']} [{e['start']}, {e['end']}) {_short(e['text'])}"
+        if "\n" in e["text"]:
+            reasons.append(f"{where}: spans a block boundary (newline); a name lies inside one block")
+        if e["end"] - e["start"] > MAX_ENTITY_CHARS:
+            reasons.append(f"{where}: {e['end'] - e['start']} characters, longer than {MAX_ENTITY_CHARS} "
+                           f"(2 x the longest gold entity)")
+        for z in zones:
+            if e["start"] <= z["start"] and z["end"] <= e["end"]:
+                reasons.append(f"{where}: covers the whole {z['label']} zone [{z['start']}, {z['end']})")
+                break
+    return reasons
+
+
 def check_result(result: Any, text: str) -> tuple[list[Span], list[Span], list[str]]:
     """Check a whole result list: ``(zones, entities, reasons)``; only valid spans are returned."""
     if not isinstance(result, list):
@@ -64,6 +108,7 @@ def check_result(result: Any, text: str) -> tuple[list[Span], list[Span], list[s
             zones.append(span)
         else:
             entities.append(span)
+    reasons += _both_groups(result) + check_entities(zones, entities)
     key = lambda s: (s["start"], s["end"], s["label"])  # noqa: E731 - a stable order for comparisons
     return sorted(zones, key=key), sorted(entities, key=key), reasons
 
@@ -73,7 +118,7 @@ def region(group: str, start: int, end: int, label: str, text: str, rid: str) ->
     return {
         "id": rid,
         "from_name": group,
-        "to_name": config.TEXT_NAME,
+        "to_name": config.target(group),
         "type": "labels",
         "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
     }
