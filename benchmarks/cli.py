@@ -45,7 +45,7 @@ def bench() -> None:
 @bench.command("score")
 @click.option("--task", "task_name", default="boilerplate", show_default=True, help="Task whose metrics to compute.")
 @click.option("--metric", default="all", show_default=True,
-              help="Metric family: aeb, bow, rouge-lsum, snippets (boilerplate) or all.")
+              help="Metric family: aeb, bow, rouge-lsum, rouge-n, snippets (boilerplate) or all.")
 @click.option("--gold", "gold_path", required=True, type=click.Path(path_type=Path),
               help="Gold: AEB ground-truth.json, a WCXB ground-truth folder, or JSONL {page_id, text}.")
 @click.option("--pred", "pred_paths", required=True, multiple=True, type=click.Path(path_type=Path),

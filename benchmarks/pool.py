@@ -24,6 +24,21 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 
+class ExternalCrash(RuntimeError):
+    """Raised by a system whose helper process (e.g. a Node worker) died or broke its protocol:
+    recorded as status ``crash`` and the worker (with its helper) is replaced, like a worker death."""
+
+
+_external_cpu = 0.0  # CPU seconds of helper processes on the current job (see add_external_cpu)
+
+
+def add_external_cpu(seconds: float) -> None:
+    """Count CPU a system spent in a helper process (a Node worker) as the system's own on this page:
+    ``time.process_time`` of the pool worker does not see it."""
+    global _external_cpu
+    _external_cpu += seconds
+
+
 @dataclass
 class Job:
     key: Any  # opaque id handed back with the result
@@ -41,6 +56,7 @@ class Outcome:
 
 
 def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -> None:
+    global _external_cpu
     import importlib
 
     # extractors print warnings to stdout/stderr; they would shred the parent's progress bar
@@ -57,6 +73,7 @@ def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -
     import benchmarks.tasks  # noqa: F401 - registers pipelines and other systems built from names
     from benchmarks.systems import REGISTRY
 
+    helper_cpu = 0.0
     while True:
         try:
             msg = conn.recv()
@@ -65,17 +82,22 @@ def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -
         if msg is None:
             return
         key, system_name, page = msg
+        _external_cpu = 0.0
         start = time.process_time()
         try:
             output = REGISTRY[system_name].run(page)
             reply = (key, "ok", output, None, time.process_time() - start)
         except MemoryError:
             reply = (key, "crash", None, "MemoryError (memory limit reached)", time.process_time() - start)
+        except ExternalCrash as exc:
+            reply = (key, "crash", None, str(exc)[:2000], time.process_time() - start)
         except BaseException as exc:  # noqa: BLE001 - any failure of a system is recorded for its page
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
             reply = (key, "error", None, tb[:2000], time.process_time() - start)
+        reply = (*reply[:4], reply[4] + _external_cpu)
+        helper_cpu += _external_cpu
         # the worker's whole CPU time so far, so the harness can measure its own cost (perf/harness.py)
-        conn.send((*reply, time.process_time()))
+        conn.send((*reply, time.process_time() + helper_cpu))
 
 
 class _Slot:

@@ -5,7 +5,9 @@
 Pages are read straight from ``html/*.html.gz`` (not from a release), so this checks the systems
 and the runner independently of the normaliser. For each system that has a published AEB row
 (``benchmarks/reference/aeb_published.json``) it prints our F1 ± bootstrap std next to the
-published F1 ± and the installed vs published version.
+published F1 ± and the installed vs published version, and for every system its median CPU ms per
+page (a JS system's Node CPU included). ``--systems readability-js,defuddle,postlight,article-extractor,trafilatura``
+puts the JavaScript extractors beside a Python one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,7 +31,7 @@ from benchmarks.tasks import get_task
 # our system name → AEB output name
 AEB_NAMES = {"trafilatura": "trafilatura", "readability": "readability", "html-text": "html-text", "justext": "justext",
              "goose3": "goose3", "inscriptis": "inscriptis", "newspaper4k": "newspaper", "news-please": "news_please",
-             "html2text": "html2text"}
+             "html2text": "html2text", "readability-js": "readability_js"}
 
 
 def aeb_pages(aeb: Path) -> tuple[list[dict], dict[str, dict]]:
@@ -68,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     result = run(task, available, pages, gold, jobs=args.jobs, timeout=args.timeout, cache=args.cache, metrics=("aeb",))
     wall = time.perf_counter() - start
     published = json.loads(REFERENCE.read_text())["outputs"]
-    print(f"{'system':<24}{'version':>10}{'F1':>8}{'±':>7}{'P':>7}{'R':>7}{'acc':>7}   {'AEB F1':>7}{'±':>7} {'AEB ver':>9}  within ±")
+    print(f"{'system':<24}{'version':>24}{'F1':>8}{'±':>7}{'P':>7}{'R':>7}{'acc':>7}{'CPU ms':>8}"
+          f"   {'AEB F1':>7}{'±':>7} {'AEB ver':>9}  within ±")
+    cpu_ms: dict[str, list[float]] = {}
+    for row in result.predictions:
+        cpu_ms.setdefault(row["system"], []).append(1000 * (row["seconds"] or 0.0))
     for name in available:
         est = stats.bootstrap(task.aggregate, result.stats[name], 1000)
         ref = published.get(AEB_NAMES.get(name, ""))
@@ -77,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         if ref:
             within = abs(f1 - ref["f1"]) <= ref["f1_std"]
             tail = f"{ref['f1']:7.3f}{ref['f1_std']:7.3f} {ref['version']:>9}  {'yes' if within else 'NO'} (Δ {f1 - ref['f1']:+.3f})"
-        print(f"{name:<24}{result.versions[name]:>10}{f1:8.3f}{sd:7.3f}{est['aeb_precision'].value:7.3f}"
-              f"{est['aeb_recall'].value:7.3f}{est['aeb_accuracy'].value:7.3f}   {tail}")
+        print(f"{name:<24}{result.versions[name]:>24}{f1:8.3f}{sd:7.3f}{est['aeb_precision'].value:7.3f}"
+              f"{est['aeb_recall'].value:7.3f}{est['aeb_accuracy'].value:7.3f}"
+              f"{statistics.median(cpu_ms[name]):8.1f}   {tail}")
     fails = {}
     for f in result.failures:
         fails.setdefault(f["system"], []).append(f["status"])

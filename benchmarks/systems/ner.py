@@ -207,8 +207,13 @@ def get_entity_system(name: str) -> EntitySystem:
         return spacy_system(name)
     if name.startswith("file:"):
         return PredictionsFile(path=name[len("file:") :])
+    if "@" in name:  # a span adapter around any entity system, e.g. spacy-sm@conll
+        from benchmarks.systems.ner_conll import adapted_system
+
+        return adapted_system(name)
     known = sorted(n for n, s in REGISTRY.items() if s.task == "entities")
-    raise KeyError(f"unknown entity system {name!r} (known: {', '.join(known)}; or spacy:<package>, file:<path.jsonl>)")
+    raise KeyError(f"unknown entity system {name!r} (known: {', '.join(known)}; or spacy:<package>, file:<path.jsonl>, "
+                   "<system>@conll)")
 
 
 def _register() -> None:

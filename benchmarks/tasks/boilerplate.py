@@ -8,9 +8,14 @@ family         result metrics          notes
 aeb            aeb_f1/precision/…     AEB shingles, exact port; F1 of the mean P and mean R
 bow            bow_f1/precision/…     WCXB bag of words, macro mean
 rouge-lsum     rouge_lsum, …_median    Bevendorff et al. 2023; slow on long pages, opt-in in runs
+rouge-n        rouge_n_f1/…           WebMainBench ROUGE-5, whitespace tokens (jieba for Chinese)
 snippets       snippet_f1/…           trafilatura with/without snippets, micro sums
 blocks         block_f1/…             against ``boilerplate_gold.main_blocks`` (runs only)
 =============  =====================  ===========================================================
+
+Markdown output: a system declaring ``output_format = "markdown"`` is scored by every family but
+ROUGE-N on its Markdown rendered to plain text (``benchmarks.metrics.markdown_text``: markdown-it-py
+→ HTML → ``html_text``), and by ROUGE-N on the Markdown as is.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import io, stats
-from benchmarks.metrics import aeb, blocks, bow, rouge, snippets
+from benchmarks.metrics import aeb, blocks, bow, markdown_text, rouge, rouge_n, snippets
 from benchmarks.tasks import Task, register_task, stack_rows
 
 FAMILIES: dict[str, tuple[str, Any]] = {
@@ -30,11 +35,12 @@ FAMILIES: dict[str, tuple[str, Any]] = {
     "aeb": ("aeb", aeb),
     "bow": ("bow", bow),
     "rouge-lsum": ("rouge_lsum", rouge),
+    "rouge-n": ("rouge_n", rouge_n),
     "snippets": ("snippet", snippets),
     "blocks": ("block", blocks),
 }
-FILE_METRICS = ("aeb", "bow", "rouge-lsum", "snippets")
-RUN_METRICS = ("aeb", "bow", "snippets", "blocks")  # rouge-lsum is opt-in: O(n·m) per page
+FILE_METRICS = ("aeb", "bow", "rouge-lsum", "rouge-n", "snippets")
+RUN_METRICS = ("aeb", "bow", "rouge-n", "snippets", "blocks")  # rouge-lsum is opt-in: O(n·m) per page
 
 
 def family_stats(family: str, gold: Sequence[io.GoldPage], preds: Sequence[str | None]) -> dict[str, np.ndarray]:
@@ -43,7 +49,7 @@ def family_stats(family: str, gold: Sequence[io.GoldPage], preds: Sequence[str |
         rows = [snippets.page_stats(p, g.with_snippets or (), g.without_snippets or ()) for g, p in zip(gold, preds)]
     elif family == "aeb":  # vectorised over all pages at once
         return aeb.corpus_stats([g.text for g in gold], preds)
-    elif family in ("bow", "rouge-lsum"):
+    elif family in ("bow", "rouge-lsum", "rouge-n"):
         module = FAMILIES[family][1]
         rows = [module.page_stats(g.text, p) for g, p in zip(gold, preds)]
     else:
@@ -108,9 +114,12 @@ class BoilerplateTask(Task):
         return dataset.boilerplate_gold_by_page(version, split, prefer="source", root=root)
 
     def page_stats(
-        self, page: Mapping[str, Any], gold: Mapping[str, Any], output: Any, metrics: Sequence[str] = RUN_METRICS
+        self, page: Mapping[str, Any], gold: Mapping[str, Any], output: Any, metrics: Sequence[str] = RUN_METRICS,
+        output_format: str = "text",
     ) -> dict[str, float]:
-        text = output if isinstance(output, str) else None
+        """``output_format`` "markdown": the text families score ``output`` rendered to text, ROUGE-N as is."""
+        raw = output if isinstance(output, str) else None
+        text = markdown_text.to_text(raw) if output_format == "markdown" and raw is not None else raw
         out: dict[str, float] = {}
         if "aeb" in metrics:
             out.update(aeb.page_stats(gold["main_text"], text))
@@ -118,6 +127,8 @@ class BoilerplateTask(Task):
             out.update(bow.page_stats(gold["main_text"], text))
         if "rouge-lsum" in metrics:
             out.update(rouge.page_stats(gold["main_text"], text))
+        if "rouge-n" in metrics:
+            out.update(rouge_n.page_stats(gold["main_text"], raw, page.get("language")))
         if "snippets" in metrics:
             out.update(snippets.page_stats(text, gold.get("with_snippets") or (), gold.get("without_snippets") or ()))
         if "blocks" in metrics:
@@ -133,16 +144,20 @@ class BoilerplateTask(Task):
         every system on one page before the next, so each page's profile is built once."""
         metrics = tuple(metrics or RUN_METRICS)
         out: dict[str, dict[str, np.ndarray]] = {name: {} for name in outputs}
+        formats = {name: output_format(name) for name in outputs}
         if "aeb" in metrics:
             gold_texts = [g["main_text"] for g in golds]
             for name, outs in outputs.items():
-                out[name].update(aeb.corpus_stats(gold_texts, [o if isinstance(o, str) else None for o in outs]))
+                texts = [o if isinstance(o, str) else None for o in outs]
+                if formats[name] == "markdown":
+                    texts = [None if t is None else markdown_text.to_text(t) for t in texts]
+                out[name].update(aeb.corpus_stats(gold_texts, texts))
         rest = tuple(m for m in metrics if m != "aeb")
         if rest:
             rows: dict[str, list[dict[str, float]]] = {name: [] for name in outputs}
             for i, (page, gold) in enumerate(zip(pages, golds)):
                 for name, outs in outputs.items():
-                    rows[name].append(self.page_stats(page, gold, outs[i], rest))
+                    rows[name].append(self.page_stats(page, gold, outs[i], rest, formats[name]))
             for name, per_page in rows.items():
                 out[name].update(stack_rows(per_page))
         return out
@@ -167,6 +182,13 @@ class BoilerplateTask(Task):
 
     def output_from_prediction(self, row: Mapping[str, Any]) -> Any:
         return row.get("text")
+
+
+def output_format(system: str) -> str:
+    """"markdown" for a registered system that declares Markdown output, else "text"."""
+    from benchmarks.systems import REGISTRY
+
+    return getattr(REGISTRY.get(system), "output_format", "text")
 
 
 def _nan_macro(part: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

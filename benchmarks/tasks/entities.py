@@ -30,6 +30,8 @@ from benchmarks.metrics import entities as M
 from benchmarks.systems import REGISTRY, MissingDependency, System
 from benchmarks.systems import ner as _ner  # noqa: F401  (registers the spaCy systems)
 from benchmarks.systems import ner_baselines as _baselines  # noqa: F401  (registers the baselines)
+from benchmarks.systems import ner_conll as _conll  # noqa: F401  (registers the @conll span adapters)
+from benchmarks.systems import ner_spacy_md as _spacy_md  # noqa: F401  (registers spacy-md)
 from benchmarks.systems.ner import EntitySystem, get_entity_system, read_entity_jsonl
 from benchmarks.tasks import Task, register_task
 
@@ -125,7 +127,12 @@ class PipelineSystem(System):
             raise ValueError("input gold_main needs the gold zones (page['gold']) or the gold main text (page['gold_main_text'])")
         if self.extractor == PAGE_TEXT:
             return run_on_input(ner, page, PAGE_TEXT)
-        extracted = REGISTRY[self.extractor].run(page)
+        extractor = REGISTRY[self.extractor]
+        extracted = extractor.run(page)
+        if getattr(extractor, "output_format", "text") == "markdown" and extracted:
+            from benchmarks.metrics.markdown_text import to_text
+
+            extracted = to_text(extracted)  # NER reads the text a reader sees, not the markup
         return run_on_input(ner, page, self.extractor, extracted=extracted or "")
 
 
