@@ -80,18 +80,27 @@ def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: s
 @click.argument("version")
 @click.option("--sources", "recipe", type=click.Path(exists=True, path_type=Path), default=None,
               help="Recipe of sources to ingest (default: data/sources.yaml).")  # fmt: skip
-def release(version: str, recipe: Path | None) -> None:
+@click.option("--from-sources", is_flag=True,
+              help="Re-ingest every source of the recipe (needs the corpora) instead of building on the latest release.")
+def release(version: str, recipe: Path | None, from_sources: bool) -> None:
     """Build the immutable release data/vVERSION (e.g. 1.0.0) and update .huggingface.yaml.
 
-    Ingests every source in the recipe, finds near-duplicates, assigns grouped splits, adds gold
-    staged by `pagegold annotate adjudicate` (data/staging/), and writes Parquet + manifest.json.
-    Refuses to overwrite an existing version. Unchanged data of the parent release is referenced,
-    not copied.
+    By default builds on the latest release: its raw pages (re-normalised only when the
+    normaliser version changed), its splits and gold, plus gold staged by `pagegold annotate
+    adjudicate` (data/staging/) and any source of the recipe it does not hold yet. Sources it
+    already holds are not re-read, so a clone without the corpora can release. Refuses to
+    overwrite an existing version; unchanged data of the parent is referenced, not copied.
+
+    \b
+    Examples:
+      pagegold release 2.0.1                  # staged gold on top of the latest release
+      pagegold release 2.1.0 --sources my.yaml  # plus the new sources in my.yaml
+      pagegold release 3.0.0 --from-sources   # maintainers: rebuild from the corpora
     """
     from curation.release import build_release
 
     try:
-        target = build_release(version, recipe=recipe, log=lambda m: click.echo(m, err=True))
+        target = build_release(version, recipe=recipe, log=lambda m: click.echo(m, err=True), from_sources=from_sources)
     except dataset.ReleaseError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"released {target}")

@@ -90,12 +90,18 @@ def read_table(
     if split is not None and split not in SPLITS:
         raise ReleaseError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     files = table_files(manifest, table, split)
-    spec = schema.load(table)
+    spec = schema.load(table, manifest.get("schema_versions", {}).get(table))
     if not files:
         arrow = spec.arrow if columns is None else pa.schema([spec.arrow.field(c) for c in columns])
         return arrow.empty_table()
-    parts = [pq.read_table(root / f["path"], columns=columns) for f in files]
-    return pa.concat_tables(parts)
+    parts = [pq.read_table(root / f["path"], columns=columns or f.get("columns")) for f in files]
+    return pa.concat_tables([p.replace_schema_metadata(None) for p in parts])
+
+
+def file_columns(entry: dict[str, Any], columns: list[str] | None) -> list[str] | None:
+    """Columns to read from one manifest file entry: a file shared with another table (e.g. a
+    schema-1.0 ``pages`` file listed under ``raw_pages``) is read through its entry's projection."""
+    return columns or entry.get("columns")
 
 
 def iter_pages(
@@ -113,7 +119,11 @@ def iter_pages(
     root = root or data_dir()
     manifest = read_manifest(version, root)
     wanted = set(ids) if ids is not None else None
-    read_cols = None if columns is None else sorted(set(columns) | {"page_id", "source"}, key=schema.load("pages").column_names.index)
+    if columns is not None and "raw" in columns and "raw_pages" in manifest["tables"]:
+        yield from _iter_with_raw(manifest, split, source, wanted, columns, root)
+        return
+    names = schema.load("pages", manifest.get("schema_versions", {}).get("pages")).column_names
+    read_cols = None if columns is None else sorted(set(columns) | {"page_id", "source"}, key=names.index)
     for f in table_files(manifest, "pages", split):
         parquet = pq.ParquetFile(root / f["path"])
         for group in range(parquet.num_row_groups):
@@ -123,6 +133,23 @@ def iter_pages(
                 if wanted is not None and row["page_id"] not in wanted:
                     continue
                 yield row
+
+
+def _iter_with_raw(manifest: dict[str, Any], split: str | None, source: str | None, wanted: set[str] | None,
+                   columns: list[str], root: Path) -> Iterator[dict[str, Any]]:
+    """Pages with their ``raw`` bytes joined from ``raw_pages`` (releases from 2.0.0 on), streamed
+    one raw row group at a time; the other page columns (small) are held in memory."""
+    other = [c for c in columns if c != "raw"]
+    meta = {}
+    for row in iter_pages(manifest["version"], split, source, wanted, other, root):
+        meta[row["page_id"]] = row
+    for f in table_files(manifest, "raw_pages", split):
+        parquet = pq.ParquetFile(root / f["path"])
+        for group in range(parquet.num_row_groups):
+            for row in parquet.read_row_group(group, columns=["page_id", "raw"]).to_pylist():
+                page = meta.get(row["page_id"])
+                if page is not None:
+                    yield {**page, "raw": row["raw"]}
 
 
 def boilerplate_gold_by_page(
@@ -135,6 +162,8 @@ def boilerplate_gold_by_page(
     if prefer not in ("source", "annotation"):
         raise ValueError(f"prefer must be 'source' or 'annotation', not {prefer!r}")
     rows = read_table("boilerplate_gold", version, split, root=root).to_pylist()
+    if prefer == "annotation":  # from 2.0.0 on, annotated zones are their own table
+        rows += read_table("zone_gold", version, split, root=root).to_pylist()
 
     def rank(row: dict[str, Any]) -> int:
         annotated = str(row["origin"]).startswith("labelstudio")

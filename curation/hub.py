@@ -48,6 +48,9 @@ def configs(root: Path, prefix: str = "data") -> list[dict[str, Any]]:
             names = [table, f"{table}-{version}"] if latest else [f"{table}-{version}"]
             for config_name in names:
                 config = {"config_name": config_name, "data_files": data_files}
+                projected = [f["columns"] for f in entry["files"] if f.get("columns")]
+                if projected:  # files shared with another table (raw_pages in schema-1.0 pages files)
+                    config["columns"] = projected[0]
                 if config_name == "pages":
                     config["default"] = True
                 out.append(config)

@@ -31,8 +31,9 @@ def sha256_file(path: Path) -> str:
 class ShardWriter:
     """Stream rows of one table into numbered Parquet shards ``<prefix>-00000.parquet`` …"""
 
-    def __init__(self, table: str, folder: Path, prefix: str, shard_bytes: int = SHARD_BYTES):
-        self.spec = schema.load(table)
+    def __init__(self, table: str, folder: Path, prefix: str, shard_bytes: int = SHARD_BYTES,
+                 version: str | None = None):
+        self.spec = schema.load(table, version)
         self.folder = Path(folder)
         self.prefix = prefix
         self.shard_bytes = shard_bytes

@@ -3,7 +3,10 @@
 Steps: ingest every source of ``data/sources.yaml`` into a scratch folder → near-duplicate
 clusters over all pages → grouped splits → write each table per split → manifest → one atomic
 rename of the finished folder to ``data/vX.Y.Z``. A crash or Ctrl-C at any point leaves only a
-scratch folder (``data/.tmp-…``, cleaned up on the next run), never a partial release.
+scratch folder (``data/.tmp-…``, cleaned up on the next run), never a partial release. A crash
+after the rename (before ``.huggingface.yaml`` is rewritten) leaves a complete release; running
+the same release again is refused but rewrites the config. tests/test_release_atomicity.py kills
+the process at each stage of ``KILL_STAGES`` (``PAGEGOLD_RELEASE_KILL_AT``) to prove it.
 
 Releases never overwrite: an existing version is refused. A release does not copy what its
 parent already holds: for each table and split, when every parent row is unchanged, the new
@@ -18,24 +21,32 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from curation import dataset, near_dup, schema, splits
+from curation import dataset, near_dup, rebase, schema, splits
 from curation.ingest import ingest
 from curation.labelstudio.staging import staging_dir
 from curation.normalise import NORMALISER_VERSION
 from curation.parquet_io import ShardWriter, sha256_file
 
 #: Row identity per table: a row with the same key and digest is "unchanged".
-KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "entity_gold": ("page_id", "origin"), "annotations": ("project", "annotation_id", "updated_at")}
+KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "zone_gold": ("page_id", "origin"), "entity_gold": ("page_id", "origin"), "annotations": ("project", "annotation_id", "updated_at")}
 #: Staging files copied into the release beside the tables, for provenance (conflicts, policy).
 STAGED_DOCUMENTS = ("conflicts.jsonl", "adjudication.json", "review_log.jsonl", "amendments.jsonl")
+#: Points of a release where ``PAGEGOLD_RELEASE_KILL_AT=<stage>`` makes the process SIGKILL itself
+#: (a test hook: no cleanup runs, as with a power cut or ``kill -9``).
+KILL_STAGES = ("scratch", "ingested", "tables", "manifest", "renamed")
+
+
+def _stage(name: str) -> None:
+    if os.environ.get("PAGEGOLD_RELEASE_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def load_recipe(path: Path) -> list[dict[str, Any]]:
@@ -55,13 +66,21 @@ def build_release(
     recipe: Path | None = None,
     checkout: Path | None = None,
     log=print,
+    from_sources: bool = False,
 ) -> Path:
-    """Build ``data/v<version>``; returns its path. Raises ReleaseError when refused."""
+    """Build ``data/v<version>``; returns its path. Raises ReleaseError when refused.
+
+    By default the pages come from the latest release (raw bytes, metadata, splits) and only
+    sources of the recipe that it does not hold yet are ingested; ``from_sources`` re-ingests
+    every source of the recipe (maintainers with the corpora)."""
     root = root or dataset.data_dir()
     checkout = checkout or root.parent
     name = dataset.version_name(version)
     target = root / name
     if target.exists():
+        from curation.hub import write_hf_config
+
+        write_hf_config(checkout, root)  # completes a run killed between its rename and this write
         raise dataset.ReleaseError(f"release {name} already exists at {target}: releases are immutable, choose a new version")
     existing = dataset.list_versions(root)
     if existing and dataset.parse_version(existing[-1]) >= dataset.parse_version(name):
@@ -75,6 +94,12 @@ def build_release(
     scratch = root / f".tmp-{name}-{os.getpid()}"
     stage = scratch / name
     stage.mkdir(parents=True)
+    _stage("scratch")
+    parent_manifest = dataset.read_manifest(parent, root) if parent else None
+    if parent_manifest and not from_sources:
+        held = set(dataset.read_table("pages", parent, columns=["source"], root=root).column("source").to_pylist())
+        sources = [s for s in sources if s["name"] not in held]
+        log(f"building on {parent}: {len(held)} sources kept from it, {len(sources)} new in {recipe.name}")
     try:
         ingest_dirs = []
         for src in sources:
@@ -86,11 +111,17 @@ def build_release(
             summary = ingest(paths, src["name"], out, fmt=src["format"], license=src.get("license"), page_type=src.get("page_type"))
             log(f"ingested {src['name']}: {summary['pages']} pages, {summary['quarantined']} quarantined")
             ingest_dirs.append(out)
-        manifest = _write_tables(name, root, stage, ingest_dirs, parent, log)
+            _stage("ingested")
+        manifest = _write_tables(name, root, stage, ingest_dirs, parent, log, inherit=not from_sources)
+        if parent and not from_sources and (root / parent / "LICENSES").is_dir():
+            shutil.copytree(root / parent / "LICENSES", stage / "LICENSES")
         _copy_licenses(sources, checkout, stage)
+        _stage("tables")
         manifest["licenses"] = sorted(p.name for p in (stage / "LICENSES").glob("*")) if (stage / "LICENSES").exists() else []
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _stage("manifest")
         os.rename(stage, target)  # the commit point: atomic on one filesystem
+        _stage("renamed")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     from curation.hub import write_hf_config
@@ -106,20 +137,41 @@ def _read_rows(files: list[Path], columns: list[str] | None = None) -> list[dict
     return rows
 
 
-def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], parent: str | None, log) -> dict[str, Any]:
+def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], parent: str | None, log,
+                  inherit: bool = True) -> dict[str, Any]:
+    """Plan and write every table. ``inherit``: the parent's pages (re-normalised when the
+    normaliser changed) plus the ingested new sources; else the ingested pages only (the parent
+    still gives splits, carried annotation gold and files to reuse)."""
     page_files = sorted(f for d in ingest_dirs for f in d.glob("pages-*.parquet"))
-    meta_cols = [c for c in schema.load("pages").column_names if c != "raw"]
+    meta_cols = schema.load("pages").column_names
     pages_meta = _read_rows(page_files, meta_cols)
     parent_manifest = dataset.read_manifest(parent, root) if parent else None
+    split_source = parent
     previous: dict[str, str] = {}
-    if parent_manifest:
-        prev = dataset.read_table("pages", parent, columns=["page_id", "split"], root=root)
+    if split_source:
+        prev = dataset.read_table("pages", split_source, columns=["page_id", "split"], root=root)
         previous = dict(zip(prev.column("page_id").to_pylist(), prev.column("split").to_pylist()))
+    rebased = {"changed": {}, "rejected": {}}
+    if parent_manifest and inherit:
+        inherited = rebase.parent_pages(parent, root)
+        if parent_manifest.get("normaliser_version") != NORMALISER_VERSION:
+            rebased = rebase.renormalise(inherited, parent_manifest, root, log)
+        known = {p["page_id"] for p in inherited}
+        pages_meta = inherited + [p for p in pages_meta if p["page_id"] not in known]
 
-    dup = near_dup.clusters((p["page_id"], p["text"], p["text_sha256"]) for p in pages_meta)
-    duplicate_of = {p: rep for p, rep in dup.items() if rep != p}
+    if parent_manifest and inherit and len(pages_meta) == len(inherited) and not any(rebased.values()):
+        # The parent's very texts and nothing new: its clusters stand (recomputing gives the same links).
+        duplicate_of = {p["page_id"]: p["duplicate_of"] for p in pages_meta if p["duplicate_of"]}
+    else:
+        dup = near_dup.clusters((p["page_id"], p["text"], p["text_sha256"]) for p in pages_meta)
+        duplicate_of = {p: rep for p, rep in dup.items() if rep != p}
+    # Released pages never change split: a duplicate link between two released splits is dropped.
+    crossing = [p for p, rep in duplicate_of.items() if p in previous and rep in previous and previous[p] != previous[rep]]
+    for p in crossing:
+        del duplicate_of[p]
     split_of = splits.assign_splits([(p["page_id"], p["domain"], duplicate_of.get(p["page_id"])) for p in pages_meta], previous)
-    log(f"{len(pages_meta)} pages, {len(duplicate_of)} near/exact duplicates, splits {dict(Counter(split_of.values()))}")
+    log(f"{len(pages_meta)} pages, {len(duplicate_of)} near/exact duplicates ({len(crossing)} links across released "
+        f"splits dropped), splits {dict(Counter(split_of.values()))}")
 
     def finish(row: dict[str, Any]) -> dict[str, Any]:
         row["split"] = split_of[row["page_id"]]
@@ -127,45 +179,99 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
             row["duplicate_of"] = duplicate_of.get(row["page_id"])
         return row
 
+    pages_meta = [finish(p) for p in pages_meta]
+    by_id = {p["page_id"]: p for p in pages_meta}
     tables: dict[str, Any] = {}
     changelog: dict[str, Any] = {}
-    # pages: stream with raw bytes, one parquet row group at a time.
-    def page_stream():
-        for f in page_files:
-            pf = pq.ParquetFile(f)
-            for g in range(pf.num_row_groups):
-                yield from (finish(r) for r in pf.read_row_group(g).to_pylist())
+    tables["pages"], changelog["pages"] = _plan_table("pages", lambda: iter(pages_meta), root, stage, name, parent_manifest)
+    changelog["pages"]["text_changed"] = [
+        {"page_id": pid, "source": by_id[pid]["source"], "source_id": by_id[pid]["source_id"], "reason": c["reason"]}
+        for pid, c in sorted(rebased["changed"].items()) if pid in by_id]
+    changelog["pages"]["rejected_by_normaliser"] = [{"page_id": pid, "reason": r} for pid, r in sorted(rebased["rejected"].items())]
+    tables["raw_pages"] = _raw_table(page_files, parent_manifest, split_of, stage, name, by_id)
 
-    tables["pages"], changelog["pages"] = _plan_table("pages", page_stream, root, stage, name, parent_manifest)
-    gold_rows = [finish(r) for r in _read_rows(sorted(f for d in ingest_dirs for f in d.glob("boilerplate_gold-*.parquet")))]
+    ingested_gold = [finish(r) for r in _read_rows(sorted(f for d in ingest_dirs for f in d.glob("boilerplate_gold-*.parquet")))]
     staging = staging_dir() if os.environ.get("PAGEGOLD_STAGING_DIR") else root / "staging"
-    for table in ("boilerplate_gold", "entity_gold", "annotations"):
+    parent_rows = {t: _parent_rows(t, parent_manifest, root) for t in ("boilerplate_gold", "zone_gold", "entity_gold", "annotations")}
+    # Annotated zones used to share boilerplate_gold (schema 1.0); they now have their own table.
+    source_gold = [r for r in parent_rows["boilerplate_gold"] if not _from_annotation("boilerplate_gold", r)]
+    zones = parent_rows["zone_gold"] + [r for r in parent_rows["boilerplate_gold"] if _from_annotation("boilerplate_gold", r)]
+    candidates = {"boilerplate_gold": source_gold, "zone_gold": zones, "entity_gold": parent_rows["entity_gold"],
+                  "annotations": parent_rows["annotations"]}
+    staged_bp = staging / "boilerplate_gold.parquet"
+    if staged_bp.is_file():
+        for r in pq.read_table(staged_bp).to_pylist():
+            (candidates["zone_gold"] if _from_annotation("boilerplate_gold", r) else candidates["boilerplate_gold"]).append(r)
+        log(f"staged boilerplate_gold: rows from {staged_bp}")
+    for table in ("entity_gold", "annotations"):
         staged = staging / f"{table}.parquet"
-        rows = gold_rows if table == "boilerplate_gold" else []
-        # Annotation-derived rows of the parent carry over (the sources do not re-create them);
-        # staged rows with the same key replace them.
-        carried = {_key(table, r): r for r in _parent_rows(table, parent_manifest, root) if _from_annotation(table, r)}
         if staged.is_file():
             extra = pq.read_table(staged).to_pylist()
-            for r in extra:
-                if "split" in r and r.get("page_id") in split_of:
-                    r["split"] = split_of[r["page_id"]]
-                carried[_key(table, r)] = r
+            candidates[table] += extra
             log(f"staged {table}: {len(extra)} rows from {staged}")
-        rows = rows + list(carried.values())
+    review: list[dict[str, Any]] = []
+    for table in ("boilerplate_gold", "zone_gold", "entity_gold", "annotations"):
+        cols = schema.load(table).column_names
+        rows = [{c: r.get(c) for c in cols} for r in candidates[table]]
+        if table != "annotations":
+            rows, lost = rebase.carry_gold(table, rows, by_id, rebased["changed"])
+            review += lost
+            for r in rows:
+                r["split"] = split_of.get(r["page_id"], r.get("split"))
+        keyed = {_key(table, r): r for r in rows}  # later rows (staged) replace earlier ones (parent)
+        rows = list(keyed.values()) + ([finish(r) for r in ingested_gold] if table == "boilerplate_gold" else [])
         if rows:
             tables[table], changelog[table] = _plan_table(table, lambda rows=rows: iter(rows), root, stage, name, parent_manifest)
+    changelog["review"] = {"rows": len(review), "by_table": dict(Counter(r["table"] for r in review))}
+    documents = copy_documents(staging, stage)
+    if review:
+        (stage / "annotation").mkdir(exist_ok=True)
+        path = stage / "annotation" / "review_carry.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in review), encoding="utf-8")
+        documents.append({"path": f"{stage.name}/annotation/{path.name}", "sha256": sha256_file(path), "bytes": path.stat().st_size})
 
     return {
         "version": name[1:],
-        "parent": parent[1:] if parent else None,
+        "parent": split_source[1:] if split_source else None,
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "normaliser_version": NORMALISER_VERSION,
         "schema_versions": {t: schema.load(t).version for t in tables},
         "tables": tables,
-        "documents": copy_documents(staging, stage),
+        "documents": documents,
         "changelog": changelog,
     }
+
+
+def _raw_table(page_files: list[Path], parent_manifest: dict | None, split_of: dict[str, str], stage: Path,
+               name: str, pages: dict[str, Any]) -> dict[str, Any]:
+    """raw_pages: the parent's raw files listed as they are (when all their pages are still in
+    the release), plus the bytes of pages no listed file holds."""
+    files = []
+    for f in rebase.raw_entries(parent_manifest) if parent_manifest else []:
+        ids = pq.read_table(stage.parent.parent / f["path"], columns=["page_id"]).column("page_id").to_pylist()
+        if all(i in pages and split_of[i] == f["split"] for i in ids):
+            files.append(f)
+    known = set()
+    for f in files:
+        known.update(pq.read_table(stage.parent.parent / f["path"], columns=["page_id"]).column("page_id").to_pylist())
+    writers: dict[str, ShardWriter] = {}
+    cols = schema.load("raw_pages").column_names
+    for f in page_files:
+        pf = pq.ParquetFile(f)
+        for g in range(pf.num_row_groups):
+            for r in pf.read_row_group(g, columns=["page_id", "source", "raw_format", "raw"]).to_pylist():
+                if r["page_id"] in known or r["page_id"] not in split_of:
+                    continue
+                r["split"] = split_of[r["page_id"]]
+                if r["split"] not in writers:
+                    writers[r["split"]] = ShardWriter("raw_pages", stage / "raw_pages", r["split"])
+                writers[r["split"]].write({c: r[c] for c in cols})
+    for split, writer in writers.items():
+        for shard in writer.close():
+            files.append({"path": f"{name}/raw_pages/{shard['file'].name}", "split": split, "rows": shard["rows"],
+                          "sha256": shard["sha256"], "bytes": shard["bytes"]})
+    return {"rows": sum(f["rows"] for f in files), "files": files,
+            "splits": {s: sum(f["rows"] for f in files if f["split"] == s) for s in dataset.SPLITS}}
 
 
 def _key(table: str, row: dict[str, Any]) -> tuple:
@@ -203,6 +309,7 @@ def _plan_table(table: str, rows_fn, root: Path, stage: Path, name: str, parent_
     """Write one table; reuse parent files for splits whose parent rows are all unchanged."""
     key_cols = KEYS[table]
     parent_rows: dict[str, dict[tuple, str]] = {}
+    same_schema = parent_manifest is not None and parent_manifest.get("schema_versions", {}).get(table) == schema.load(table).version
     if parent_manifest and table in parent_manifest["tables"]:
         for f in parent_manifest["tables"][table]["files"]:
             cols = [c for c in schema.load(table).column_names if c != "raw"]
@@ -213,8 +320,8 @@ def _plan_table(table: str, rows_fn, root: Path, stage: Path, name: str, parent_
     new_keys: dict[str, dict[tuple, str]] = {}
     for r in rows_fn():
         new_keys.setdefault(_split_of_row(table, r), {})[tuple(r[k] for k in key_cols)] = row_digest(r)
-    reuse = {
-        split: all(new_keys.get(split, {}).get(k) == d for k, d in old.items())
+    reuse = {  # a parent file is listed again only when it has this table's current schema
+        split: same_schema and all(new_keys.get(split, {}).get(k) == d for k, d in old.items())
         for split, old in parent_rows.items()
     }
 
@@ -225,6 +332,7 @@ def _plan_table(table: str, rows_fn, root: Path, stage: Path, name: str, parent_
         key = tuple(r[k] for k in key_cols)
         if reuse.get(split) and key in parent_rows[split]:
             continue  # the parent's file already holds this row
+        r = {k: v for k, v in r.items() if k != "raw"} if table == "pages" else r
         if split not in writers:
             writers[split] = ShardWriter(table, stage / table, split)
         writers[split].write(r)
@@ -253,4 +361,6 @@ def _copy_licenses(sources: list[dict[str, Any]], checkout: Path, stage: Path) -
     for src in sources:
         if src.get("license_file"):
             folder.mkdir(exist_ok=True)
+            if not (checkout / src["license_file"]).is_file():
+                raise dataset.ReleaseError(f"source {src['name']!r}: licence file not found: {checkout / src['license_file']}")
             shutil.copyfile(checkout / src["license_file"], folder / f"{src['name']}-{src['license']}.txt")

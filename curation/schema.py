@@ -128,17 +128,21 @@ class TableSchema:
 
 
 @functools.cache
-def load(name: str) -> TableSchema:
-    """Read ``schemas/<name>.yaml``."""
+def load(name: str, version: str | None = None) -> TableSchema:
+    """Read ``schemas/<name>.yaml``; an older ``version`` (as a release's manifest records it)
+    from ``schemas/history/<name>-<version>.yaml``, so old releases stay verifiable."""
     path = resources.files("schemas") / f"{name}.yaml"
+    if version is not None and path.is_file() and str(yaml.safe_load(path.read_text(encoding="utf-8"))["version"]) != version:
+        path = resources.files("schemas") / "history" / f"{name}-{version}.yaml"
     if not path.is_file():
-        raise SchemaError(f"no schema for table {name!r} (expected schemas/{name}.yaml)")
+        raise SchemaError(f"no schema for table {name!r}" + (f" version {version}" if version else "")
+                          + f" (expected schemas/{name}.yaml or schemas/history/)")
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     return TableSchema(spec["name"], str(spec["version"]), spec.get("description", "").strip(), tuple(spec["columns"]))
 
 
-TABLES = ("pages", "boilerplate_gold", "entity_gold", "annotations", "predictions", "results")
-RELEASE_TABLES = ("pages", "boilerplate_gold", "entity_gold", "annotations")
+TABLES = ("pages", "raw_pages", "boilerplate_gold", "zone_gold", "entity_gold", "annotations", "predictions", "results")
+RELEASE_TABLES = ("pages", "raw_pages", "boilerplate_gold", "zone_gold", "entity_gold", "annotations")
 
 
 def all_schemas() -> dict[str, TableSchema]:

@@ -173,10 +173,15 @@ def read_done(shard: Shard) -> dict[str, Any] | None:
     return done if done.get("fingerprint") == shard.fingerprint else None
 
 
+#: Ingest output keeps each page's raw bytes beside its text: the schema-1.0 ``pages`` layout
+#: (schemas/history/pages-1.0.yaml). A release splits it into ``pages`` and ``raw_pages``.
+INGEST_PAGES_SCHEMA = "1.0"
+
+
 def page_row(record: dict[str, Any]) -> dict[str, Any]:
     from curation import schema
 
-    return {name: record.get(name) for name in schema.load("pages").column_names}
+    return {name: record.get(name) for name in schema.load("pages", INGEST_PAGES_SCHEMA).column_names}
 
 
 def run_shard(shard: Shard) -> dict[str, Any]:
@@ -192,7 +197,7 @@ def run_shard(shard: Shard) -> dict[str, Any]:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     ctx = pipeline.Context()
-    pages = ShardWriter("pages", work, f"pages-{shard.name}")
+    pages = ShardWriter("pages", work, f"pages-{shard.name}", version=INGEST_PAGES_SCHEMA)
     gold = ShardWriter("boilerplate_gold", work, f"boilerplate_gold-{shard.name}")
     keys: dict[int, list[list[str]]] = {}
     try:

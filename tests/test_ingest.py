@@ -14,6 +14,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from curation import schema
+from curation.shards import INGEST_PAGES_SCHEMA
 from pagegold.cli import main
 
 GOOD = "<html><head><title>{0}</title></head><body><article><h1>{0}</h1><p>{1}</p></article></body></html>"
@@ -100,8 +101,8 @@ def test_bad_inputs_are_quarantined_and_good_ones_written(bad_batch: Path, tmp_p
     assert summary["quarantined"] == len((out / "quarantine.jsonl").read_text().splitlines()) == 8
     notes = (out / "notes.jsonl").read_text()
     assert "wrong_charset.html" in notes and "nul.html" in notes
-    for f in out.glob("pages-*.parquet"):
-        schema.load("pages").validate(pq.read_table(f))
+    for f in out.glob("pages-*.parquet"):  # ingest output keeps raw beside text (the schema-1.0 layout)
+        schema.load("pages", INGEST_PAGES_SCHEMA).validate(pq.read_table(f))
 
 
 def test_strict_fails_on_any_quarantine_and_empty_batch_fails(bad_batch: Path, tmp_path: Path):

@@ -19,7 +19,7 @@ def pages():
 
 
 def test_every_release_verifies():
-    assert dataset.list_versions() == ["v1.0.0", "v1.1.0"]
+    assert dataset.list_versions() == ["v1.0.0", "v1.1.0", "v2.0.0"]
     for version in dataset.list_versions():
         assert verify_release(version) == [], version
 

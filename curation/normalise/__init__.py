@@ -15,7 +15,7 @@ from curation.normalise.encoding import Decoded, EncodingError, decode
 from curation.normalise.html import HtmlError, html_to_blocks, title_of
 from curation.normalise.textdump import text_to_blocks
 
-NORMALISER_VERSION = "1.0.0"
+NORMALISER_VERSION = "2.0.0"
 #: Pages larger than this are rejected: no news page is this big, and parsing one costs seconds.
 MAX_RAW_BYTES = 20 * 1024 * 1024
 #: Share of control bytes in the first 8 KiB above which a file is taken for binary, not text.
