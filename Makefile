@@ -27,11 +27,13 @@ $(JS_DIR)/node_modules/.package-lock.json: $(JS_DIR)/package-lock.json
 
 setup: $(STAMP) $(JS_DIR)/node_modules/.package-lock.json  ## create .venv with PageGold, the extractors, metrics, spaCy models, JS extractors and test tools
 
-# news-please pulls Scrapy and more, so it is an extra of its own: the benchmark jobs add it, tests do not
-NEWSPLEASE := $(VENV)/.newsplease-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-$(NEWSPLEASE): $(STAMP)
-	$(PIP) install --quiet -e ".[all,newsplease]"
-	rm -f $(VENV)/.newsplease-* && touch $@
+# Extras of the chosen systems that are not installed yet (news-please pulls Scrapy and more, so it
+# is an extra of its own: installed only when SYSTEMS includes it, or is "all"); tests need none.
+define install_system_extras
+	@extras=$$($(VENV)/bin/pagegold bench extras --task $(1) --systems $(2)); \
+	if [ -n "$$extras" ]; then echo "installing the extras these systems need: $$extras"; \
+	  $(PIP) install --quiet -e ".[$$extras]"; fi
+endef
 
 labelstudio-env:  ## the Label Studio server in its own virtualenv (1-2 min the first time)
 	PAGEGOLD_LS_PYTHON=$(PYTHON) bash scripts/install_labelstudio.sh
@@ -39,12 +41,14 @@ labelstudio-env:  ## the Label Studio server in its own virtualenv (1-2 min the 
 browser-env:  ## Debian's chromium for the browser tests (apt-get when missing; playwright comes with setup)
 	bash scripts/install_browser.sh
 
-bench: setup $(NEWSPLEASE)  ## the main job: every boilerplate system on the shipped release, then the report
+bench: setup  ## the main job: every boilerplate system (SYSTEMS=a,b to choose) on the shipped release, then the report
+	$(call install_system_extras,boilerplate,$(SYSTEMS))
 	$(VENV)/bin/pagegold verify
 	$(VENV)/bin/pagegold bench run --task boilerplate --systems $(SYSTEMS) --jobs $(JOBS) --out runs/latest
 	$(VENV)/bin/pagegold bench report runs/latest
 
-leaderboards: setup $(NEWSPLEASE)  ## regenerate the leaderboards in README.md and DATASET_CARD.md from the latest release
+leaderboards: setup  ## regenerate the leaderboards in README.md and DATASET_CARD.md from the latest release
+	$(call install_system_extras,boilerplate,$(SYSTEMS))
 	$(VENV)/bin/pagegold bench run --task boilerplate --systems $(SYSTEMS) --jobs $(JOBS) --out runs/boilerplate-latest
 	$(VENV)/bin/pagegold bench report runs/boilerplate-latest --into README.md --into DATASET_CARD.md --name boilerplate
 	$(VENV)/bin/pagegold bench run --task pipeline --systems $(ENTITY_SYSTEMS) --split test --jobs $(JOBS) --out runs/entities-test

@@ -22,6 +22,22 @@ def _task_names() -> list[str]:
     return sorted(TASKS)
 
 
+class TaskChoice(click.Choice):
+    """``--task``: the registered task names, read from the registry when first needed (so a task
+    registered by a plugin is listed in --help and accepted without editing the CLI)."""
+
+    def __init__(self) -> None:
+        super().__init__([], case_sensitive=True)
+
+    @property
+    def choices(self) -> list[str]:  # type: ignore[override]
+        return _task_names()
+
+    @choices.setter
+    def choices(self, value: object) -> None:  # click.Choice.__init__ assigns it
+        pass
+
+
 def _get_task(name: str):
     from benchmarks.tasks import get_task
 
@@ -43,7 +59,7 @@ def bench() -> None:
 
 
 @bench.command("score")
-@click.option("--task", "task_name", default="boilerplate", show_default=True, help="Task whose metrics to compute.")
+@click.option("--task", "task_name", type=TaskChoice(), default="boilerplate", show_default=True, help="Task whose metrics to compute.")
 @click.option("--metric", default="all", show_default=True,
               help="Metric family: aeb, bow, rouge-lsum, rouge-n, snippets (boilerplate) or all.")
 @click.option("--gold", "gold_path", required=True, type=click.Path(path_type=Path),
@@ -53,7 +69,7 @@ def bench() -> None:
                    "score several files against one gold (the gold is read and indexed once).")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1),
               help="Processes for scoring several --pred files.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of metric → value.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of metric → value (null for undefined).")
 @click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True, type=click.IntRange(0),
               help="Bootstrap resamples for the std and 95% interval (0 = none).")
 @click.option("--seed", default=_stats.DEFAULT_SEED, show_default=True, type=int, help="Bootstrap seed.")

@@ -10,28 +10,92 @@ from pathlib import Path
 import click
 
 from benchmarks import stats as _stats
-from benchmarks.cli import _get_task, bench
+from benchmarks.cli import TaskChoice, _get_task, bench
 
 
 @bench.command("systems")
-@click.option("--task", "task_name", default=None, help="Only systems of this task.")
+@click.option("--task", "task_name", type=TaskChoice(), default=None,
+              help="Only systems of this task (pipeline: every EXTRACTOR+NER combination).")
 def systems_cmd(task_name: str | None) -> None:
-    """List registered systems, their versions and whether they can run here."""
+    """List every task's registered systems in a table: task, version, and whether it can run here.
+
+    \b
+    Example:
+      pagegold bench systems                  # boilerplate and entity systems
+      pagegold bench systems --task pipeline  # every EXTRACTOR+NER combination
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from benchmarks.systems import REGISTRY, MissingDependency
+    from benchmarks.tasks import TASKS
+
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    grid = Table("system", "task", "version", "status", title="Registered systems")
+    hidden = {}
+    for task in sorted(TASKS.values(), key=lambda t: t.name):
+        if task_name and task.name != task_name:
+            continue
+        if task_name is None and task.name == "pipeline":  # combinations of the two lists above
+            hidden[task.name] = len(task.systems())
+            continue
+        for name in task.systems():
+            system = REGISTRY[name]
+            try:
+                system.check_available()
+                state = "ok"
+            except MissingDependency as exc:
+                state = f"[red]missing[/]: {escape(str(exc))}"
+            grid.add_row(name, task.name, system.version, state)
+    console.print(grid)
+    for name, n in hidden.items():
+        console.print(f"{name}: {n} EXTRACTOR+NER combinations (`pagegold bench systems --task {name}` lists them)")
+
+
+@bench.command("extras")
+@click.option("--task", "task_name", type=TaskChoice(), default="boilerplate", show_default=True,
+              help="Task of --systems.")
+@click.option("--systems", default="all", show_default=True,
+              help="Comma-separated system names (EXTRACTOR+NER for pipeline), or all.")
+@click.option("--missing/--all", "missing_only", default=True, show_default=True,
+              help="Only extras of systems that cannot run yet, or every extra the systems declare.")
+def extras_cmd(task_name: str, systems: str, missing_only: bool) -> None:
+    """Print the pip extras (comma-separated) the chosen systems need; empty when nothing is missing.
+
+    `make bench` uses it to install only what SYSTEMS needs (e.g. news-please only when chosen).
+
+    \b
+    Example:
+      pagegold bench extras --systems trafilatura,news-please     # → newsplease (when not installed)
+      pip install -e ".[$(pagegold bench extras --systems all)]"
+    """
     from benchmarks.systems import REGISTRY, MissingDependency
 
-    for name, system in sorted(REGISTRY.items()):
-        if task_name and system.task != task_name:
+    task = _get_task(task_name)
+    names = task.systems() if systems == "all" else [s.strip() for s in systems.split(",") if s.strip()]
+    parts = {part for name in names for part in [name, *name.split("+")] if part in REGISTRY}
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise click.BadParameter(f"unknown {task.name} systems: {', '.join(unknown)} (see `pagegold bench systems`)",
+                                 param_hint="--systems")
+    extras = set()
+    for name in parts:
+        system = REGISTRY[name]
+        if not getattr(system, "extra", None):
             continue
-        try:
-            system.check_available()
-            state = "ok"
-        except MissingDependency as exc:
-            state = f"missing ({exc})"
-        click.echo(f"{name:<24} {system.task:<12} {system.version:<16} {state}")
+        if missing_only:
+            try:
+                system.check_available()
+                continue
+            except MissingDependency:
+                pass
+        extras.add(system.extra)
+    click.echo(",".join(sorted(extras)))
 
 
 @bench.command("run")
-@click.option("--task", "task_name", default="boilerplate", show_default=True, help="Task to run.")
+@click.option("--task", "task_name", type=TaskChoice(), default="boilerplate", show_default=True, help="Task to run.")
 @click.option("--systems", default="all", show_default=True, help="Comma-separated system names, or all.")
 @click.option("--version", default=None, help="Release to benchmark on (default: latest).")
 @click.option("--split", default=None, type=click.Choice(["train", "dev", "test"]), help="Only this split.")
@@ -52,13 +116,17 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
     and listed in the report. Outputs are cached by (system, version, page_id, text_sha256), so an
     interrupted run resumes where it stopped.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from benchmarks import report, runner
     from benchmarks.pool import cpu_count
     from benchmarks.systems import REGISTRY, split_available
     from curation import dataset
 
+    for option, folder in (("--out", out_dir), ("--cache", cache_path)):
+        if folder is not None:  # fail now, not after an hour of extraction
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise click.BadParameter(f"cannot create {folder}: {exc.strerror}", param_hint=option) from None
     task = _get_task(task_name)
     names = task.systems() if systems == "all" else [s.strip() for s in systems.split(",") if s.strip()]
     unknown = [n for n in names if n not in REGISTRY or REGISTRY[n].task != task.name]
@@ -80,11 +148,12 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
         raise click.ClickException(f"no pages with {task.name} gold in release {version} (split={split}, source={source})")
     cache = None if no_cache else (cache_path or runner.cache_dir())
     metrics = (*__import__("benchmarks.tasks.boilerplate", fromlist=["RUN_METRICS"]).RUN_METRICS, "rouge-lsum") if rouge and task.name == "boilerplate" else None
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=False) as bar:
-        tid = bar.add_task(f"{task.name}: {len(runnable)} systems × {len(pages)} pages", total=None)
+    from benchmarks.progress import progress
+
+    label = f"{task.name}: {len(runnable)} systems × {len(pages)} pages"
+    with progress(label, unit="system-pages", every=max(50, len(pages) // 20)) as update:
         result = runner.run(task, runnable, pages, gold, dataset_version=version, jobs=jobs or cpu_count(), timeout=timeout,
-                            memory_mb=memory_mb or None, cache=cache, metrics=metrics, raw_pages=raw_pages,
-                            progress=lambda done, total: bar.update(tid, completed=done, total=total))
+                            memory_mb=memory_mb or None, cache=cache, metrics=metrics, raw_pages=raw_pages, progress=update)
     out_dir = out_dir or Path("runs") / result.run_id
     paths = runner.write(result, task, out_dir, resamples=resamples)
     paths.update(report.write_reports(out_dir, metric=task.primary_metric))
@@ -122,11 +191,14 @@ def report_cmd(run_dir: Path, out_dir: Path | None, metric: str | None, into: tu
 @click.argument("system_a")
 @click.argument("system_b")
 @click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A `bench run` output folder.")
-@click.option("--task", "task_name", default=None, help="Task of the run (default: read from RUN/run.json).")
+@click.option("--task", "task_name", type=TaskChoice(), default=None, help="Task of the run (default: read from RUN/run.json).")
 @click.option("--metric", default=None, help="Metric to compare (default: the task's ranking metric, e.g. aeb_f1, strict_f1).")
-@click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True)
-@click.option("--seed", default=_stats.DEFAULT_SEED, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True, type=click.IntRange(1),
+              help="Paired bootstrap resamples and permutations.")
+@click.option("--seed", default=_stats.DEFAULT_SEED, show_default=True, type=int, help="Random seed.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: metric, a, b, value_a, value_b, diff, ci_low, ci_high, p_bootstrap, "
+                   "p_permutation, n_pages.")
 def compare_cmd(system_a, system_b, run_dir, task_name, metric, resamples, seed, as_json) -> None:
     """Paired comparison of two systems on the same pages: difference, paired bootstrap 95% CI,
     paired-bootstrap and permutation p-values."""

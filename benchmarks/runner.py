@@ -29,10 +29,10 @@ from benchmarks.pool import Job, WorkerPool
 from benchmarks.systems import REGISTRY
 from benchmarks.systems.boilerplate import GOLD_KEY
 
-BREAKDOWNS = ("source", "page_type", "domain", "complexity", "gold_in_page")
+BREAKDOWNS = ("source", "page_type", "domain", "language", "complexity", "gold_in_page")
 MIN_PAGES_FOR_INTERVAL = 10  # smaller breakdown groups get a point estimate without an interval
 RAW_COLUMNS = ["page_id", "raw", "raw_format", "encoding"]  # read page by page when jobs are due
-PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "text", "blocks", "text_sha256", "split"]
+PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "language", "text", "blocks", "text_sha256", "split"]
 _WORD = re.compile(r"\w+")
 
 
@@ -115,7 +115,7 @@ def complexity(page_text: str, gold_text: str) -> str:
 
 def _page_meta(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
     """What a run keeps of a page: identity, breakdown groups, and how much of its gold it holds."""
-    meta = {k: page.get(k) for k in ("page_id", "source", "domain", "page_type", "text_sha256", "split")}
+    meta = {k: page.get(k) for k in ("page_id", "source", "domain", "page_type", "language", "text_sha256", "split")}
     coverage = gold_in_page.coverage(page, gold.get("main_text"))
     return meta | {
         "complexity": complexity(page["text"], gold.get("main_text", "")),

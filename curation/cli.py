@@ -68,6 +68,14 @@ def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: s
                              engine=engine, jobs=jobs, address=address, files_per_shard=files_per_shard or shards.FILES_PER_SHARD)  # fmt: skip
     except EngineError as exc:
         raise click.ClickException(f"{exc} (finished shards are kept: rerun the same command to resume)") from exc
+    if summary["quarantined"]:  # say why on stderr, not only in quarantine.jsonl
+        with open(out / "quarantine.jsonl", encoding="utf-8") as lines:
+            for n, line in enumerate(lines):
+                if n == 5:
+                    click.echo(f"… and {summary['quarantined'] - 5} more in {out / 'quarantine.jsonl'}", err=True)
+                    break
+                item = json.loads(line)
+                click.echo(f"quarantined {item.get('path')}: {item.get('reason')}", err=True)
     run = summary["shards"]
     resumed = f"; {run['skipped']} of {run['total']} shards already done" if run["skipped"] else ""
     click.echo(f"{summary['pages']} pages written to {out} ({summary['gold']} with source gold); "
@@ -130,15 +138,31 @@ def verify(version: str | None, all_versions: bool) -> None:
 
 @click.command("export-hub")
 @click.argument("out", type=click.Path(path_type=Path))
-def export_hub(out: Path) -> None:
-    """Write OUT, a folder ready to push to the Hugging Face Hub (README.md is DATASET_CARD.md + configs)."""
+@click.option("--repo-id", required=True, metavar="OWNER/NAME",
+              help="The Hub dataset repository the folder will be pushed to (used in the card's loading code and citation).")
+@click.option("--croissant/--no-croissant", default=True, show_default=True,
+              help="Also write croissant.json (needs the `hub` extra: pip install 'pagegold[hub]').")
+def export_hub(out: Path, repo_id: str, croissant: bool) -> None:
+    """Write OUT, a folder ready to push to the Hugging Face Hub as OWNER/NAME.
+
+    OUT gets README.md (DATASET_CARD.md with Hub YAML: configs, split sizes, licences, languages;
+    loading code for OWNER/NAME; BibTeX), LICENSES.md + LICENSES/, data/ (every release; files are
+    hard-linked when possible), schemas/, docs/ and croissant.json. How to push it: docs/publishing.md.
+
+    \b
+    Example:
+      pagegold export-hub build/hub --repo-id your-name/pagegold
+      huggingface-cli upload your-name/pagegold build/hub . --repo-type dataset
+    """
     from curation.hub import export_hub as run_export
 
     card = dataset.data_dir().parent / "DATASET_CARD.md"
     try:
-        run_export(out, card)
-    except FileExistsError as exc:
-        raise click.ClickException(str(exc)) from exc
+        run_export(out, card, repo_id, croissant=croissant)
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(f"{exc.name} is not installed: pip install 'pagegold[hub]', or pass --no-croissant") from None
+    except (FileExistsError, ValueError, dataset.ReleaseError) as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"exported to {out}")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curation import schema
@@ -127,7 +128,15 @@ def iter_pages(
     for f in table_files(manifest, "pages", split):
         parquet = pq.ParquetFile(root / f["path"])
         for group in range(parquet.num_row_groups):
-            for row in parquet.read_row_group(group, columns=read_cols).to_pylist():
+            if wanted is not None:  # look at the ids first: most row groups hold none of a few wanted pages
+                keys = parquet.read_row_group(group, columns=["page_id"]).column("page_id")
+                mask = pc.is_in(keys, value_set=pa.array(sorted(wanted), type=keys.type))
+                if not pc.any(mask).as_py():
+                    continue
+                rows = parquet.read_row_group(group, columns=read_cols).filter(mask).to_pylist()
+            else:
+                rows = parquet.read_row_group(group, columns=read_cols).to_pylist()
+            for row in rows:
                 if source is not None and row["source"] != source:
                     continue
                 if wanted is not None and row["page_id"] not in wanted:

@@ -69,18 +69,55 @@ def write_hf_config(checkout: Path, root: Path | None = None) -> Path:
     return path
 
 
-def export_hub(out: Path, card: Path, root: Path | None = None) -> Path:
-    """Write a folder ready to push to the Hub: README.md (the card + configs) and the data files."""
-    root = root or dataset.data_dir()
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link a data file into the export when the file system allows it (no 70 MB copy)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def export_hub(out: Path, card: Path, repo_id: str, root: Path | None = None, croissant: bool = True) -> Path:
+    """Write a folder ready to push to the Hub as ``repo_id``.
+
+    Contents: README.md (the card with Hub YAML: configs, dataset_info, licences, languages, and a
+    BibTeX entry), LICENSES.md and LICENSES/ (the sources' licence texts), every release under
+    data/, the schemas/ and docs/ the card refers to, and croissant.json (needs mlcroissant).
+    """
+    from curation import hub_card
+
+    hub_card.check_repo_id(repo_id)
+    root = Path(root or dataset.data_dir())
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} exists and is not empty; choose an empty or new folder")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out} exists and is not an empty folder; choose an empty or new folder")
+    versions = dataset.list_versions(root)
+    if not versions:
+        raise dataset.ReleaseError(f"no release under {root}")
     out.mkdir(parents=True, exist_ok=True)
-    for version in dataset.list_versions(root):
-        shutil.copytree(root / version, out / "data" / version)
-    front, body = split_front_matter(card.read_text(encoding="utf-8"))
-    front["configs"] = configs(root, "data")
-    (out / "README.md").write_text("---\n" + dump_yaml(front) + "---\n" + body, encoding="utf-8")
+    for version in versions:
+        shutil.copytree(root / version, out / "data" / version, copy_function=_link_or_copy)
+    latest = versions[-1]
+    checkout = Path(card).parent
+    for folder in ("schemas", "docs"):
+        if (checkout / folder).is_dir():
+            skip = shutil.ignore_patterns("*.py", "__pycache__", "*.png")
+            shutil.copytree(checkout / folder, out / folder, ignore=skip)
+    if (root / latest / "LICENSES").is_dir():
+        shutil.copytree(root / latest / "LICENSES", out / "LICENSES")
+    facts = hub_card.page_facts(latest, root)
+    (out / "LICENSES.md").write_text(hub_card.licences_page(root, latest, facts), encoding="utf-8")
+    front, body = split_front_matter(Path(card).read_text(encoding="utf-8"))
+    meta = hub_card.front_matter(front, root, configs(root, "data"))
+    year = str(dataset.read_manifest(latest, root).get("created", "2026"))[:4]
+    text = "---\n" + dump_yaml(meta) + "---\n" + hub_card.body(body, repo_id, latest, year)
+    (out / "README.md").write_text(text, encoding="utf-8")
+    if croissant:
+        from curation import croissant as croissant_mod
+
+        description = ("Web pages with boilerplate (main-content) and entity gold, "
+                       "normalised to text with exact offsets.")
+        croissant_mod.write(out, root, repo_id, description, sorted(facts["license"]))
     return out
 
 

@@ -12,7 +12,24 @@ from benchmarks.cli import bench
 from curation.cli import register_commands
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class FriendlyGroup(click.Group):
+    """The root group: an input error that a command did not turn into a message still becomes one
+    line on stderr and exit 1, never a traceback (a bad version, a missing or unwritable path).
+    Programming errors still show their traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from curation.dataset import ReleaseError
+
+        try:
+            return super().invoke(ctx)
+        except ReleaseError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+
+
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="pagegold")
 def main() -> None:
     """PageGold: curated web news pages with boilerplate and entity gold, and a benchmark harness.

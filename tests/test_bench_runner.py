@@ -68,7 +68,7 @@ def test_cache_resumes_and_tables_match_schemas(pages_gold, tmp_path):
     results = pd.read_parquet(paths["results"])
     overall = results[(results.group_by == "all") & (results.metric == "aeb_recall")].set_index("system")["value"]
     assert overall["full-text"] > 0.9  # the page text holds (nearly) all the article
-    assert set(results.group_by) == {"all", "source", "page_type", "domain", "complexity", "gold_in_page"}
+    assert set(results.group_by) == {"all", "source", "page_type", "domain", "language", "complexity", "gold_in_page"}
 
     cli = CliRunner()
     out = cli.invoke(main, ["bench", "report", str(tmp_path / "run")])

@@ -46,13 +46,49 @@ def _fmt(x: Any) -> str:
     return "–" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
-DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="Server data dir (SQLite, credentials). Default: $PAGEGOLD_LS_DATA_DIR, the last started, "
-                             "or ~/.cache/pagegold/labelstudio. Must be outside the repository.")
+def DATA_DIR(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--server-dir`` for the server commands too (one folder, one name); ``--data-dir`` still works, hidden."""
+    def merge(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        return value if value is not None else ctx.meta.get("pagegold_old_data_dir")
+
+    def remember(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+        ctx.meta["pagegold_old_data_dir"] = value
+
+    fn = click.option("--server-dir", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                      callback=merge, help="Server data dir (SQLite, credentials). Default: $PAGEGOLD_LS_DATA_DIR, "
+                                           "the last started, or ~/.cache/pagegold/labelstudio. "
+                                           "Must be outside the repository.")(fn)
+    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, hidden=True,
+                        is_eager=True, expose_value=False, callback=remember, help="Old name of --server-dir.")(fn)
 SERVER_DIR = click.option("--server-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                           help="Data dir of the local server to use (ignored when LABEL_STUDIO_URL and "
                                "LABEL_STUDIO_API_KEY are set, which always win).")
-VERSION = click.option("--version", "version", default=None, help="Release to read pages from (default: the latest).")
+def _release_version(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a malformed version at parse time (one line, naming the option), not deep in a command."""
+    if value is None:
+        return None
+    try:
+        dataset.parse_version(value.lstrip("v"))
+    except dataset.ReleaseError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _check_filters(table: pa.Table, project: str | None = None, annotators: tuple[str, ...] = ()) -> None:
+    """A --project or annotator filter that matches no annotation is an error, not an empty result."""
+    projects = sorted(set(table.column("project").to_pylist()))
+    if project is not None and project not in projects:
+        have = ", ".join(projects) or "none"
+        raise click.BadParameter(f"no annotations of project {project!r} (staged projects: {have})", param_hint="--project")
+    people = set(table.column("annotator").to_pylist())
+    for who in annotators:
+        if who not in people:
+            have = ", ".join(sorted(map(str, people))) or "none"
+            raise click.BadParameter(f"{who!r} annotated nothing here (annotators: {have})")
+
+
+VERSION = click.option("--version", "version", default=None, callback=_release_version, metavar="X.Y.Z",
+                       help="Release to read pages from (default: the latest).")
 STAGING = click.option("--staging-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                        help="Staging folder (default: $PAGEGOLD_STAGING_DIR or data/staging).")
 
@@ -80,10 +116,20 @@ def server_group() -> None:
     """Run a local Label Studio (own venv, 127.0.0.1, SQLite); the token stays in its data dir (0600)."""
 
 
+def _ip_address(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--host is an address to bind, checked before anything is installed or started."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface)") from None
+
+
 @server_group.command("start")
 @DATA_DIR
 @click.option("--port", type=int, default=None, help="Port to listen on (default 8080, or a free one if busy).")
-@click.option("--host", default=server.HOST, show_default=True,
+@click.option("--host", default=server.HOST, show_default=True, callback=_ip_address, metavar="IP",
               help="Address to listen on. Anything but 127.0.0.1 (e.g. 0.0.0.0) lets other machines in: use it for a "
                    "team on a trusted network only, with `annotate user add` for each annotator.")
 @click.option("--timeout", type=float, default=180.0, show_default=True, help="Seconds to wait until it is up.")
@@ -92,7 +138,7 @@ def server_start(data_dir: Path | None, port: int | None, host: str, timeout: fl
     """Start the server (installing it and its template on first use) and print its URL.
 
     The API token is taken from LABEL_STUDIO_USER_TOKEN or generated, and kept in
-    DATA_DIR/pagegold-credentials.json (owner-only); later commands read it from there.
+    SERVER_DIR/pagegold-credentials.json (owner-only); later commands read it from there.
 
     \b
     Examples:
@@ -141,7 +187,7 @@ def user_add(email: str, data_dir: Path | None) -> None:
 @DATA_DIR
 @_friendly
 def server_stop(data_dir: Path | None) -> None:
-    """Stop the server of DATA_DIR by its PID."""
+    """Stop the server of --server-dir by its PID."""
     was = server.stop(data_dir)
     click.echo("stopped" if was else "not running")
 
@@ -150,7 +196,7 @@ def server_stop(data_dir: Path | None) -> None:
 @DATA_DIR
 @_friendly
 def server_status(data_dir: Path | None) -> None:
-    """Say whether the server of DATA_DIR runs, where, and whether it is healthy (exit 3 when stopped)."""
+    """Say whether the server of --server-dir runs, where, and whether it is healthy (exit 3 when stopped)."""
     state = server.status(data_dir)
     if state is None:
         click.echo(f"not running ({(data_dir or server.default_data_dir()).resolve()})")
@@ -251,6 +297,7 @@ def agreement(project: str | None, version: str | None, json_out: Path | None, s
         table = dataset.read_table("annotations", version)
     else:
         table = staging.read("annotations", staging.staging_dir(staging_dir) / staging.ANNOTATIONS)
+    _check_filters(table, project, exclude)
     if exclude:  # e.g. the reviewer: agreement is between the independent passes
         table = table.filter(pc.invert(pc.is_in(table.column("annotator"), value_set=pa.array(list(exclude)))))
     ids = set(table.column("page_id").to_pylist())
@@ -295,10 +342,14 @@ def adjudicate(reviewer: str | None, project: str | None, amendments: Path | Non
       pagegold annotate adjudicate --reviewer reviewer@pagegold.local
       pagegold annotate adjudicate --version v1.1.0 --amendments data/amendments/entity-guidelines-1.1.jsonl
     """
+    from curation.labelstudio import staging
     from curation.labelstudio.adjudicate import POLICY
     from curation.labelstudio.adjudicate import adjudicate as do_adjudicate
     from curation.labelstudio.amend import AmendmentError
 
+    # a --project or --reviewer that matches no staged annotation is a typo, not an empty adjudication
+    _check_filters(staging.read("annotations", staging.staging_dir(staging_dir) / staging.ANNOTATIONS), project,
+                   (reviewer,) if reviewer else ())
     try:
         r = do_adjudicate(version=version, reviewer=reviewer, project=project, staging_dir=staging_dir,
                           amendments=amendments)
@@ -336,11 +387,26 @@ def show(project: str, page_id: str, server_dir: Path | None) -> None:
 @SERVER_DIR
 @_friendly
 def submit(files: tuple[Path, ...], project: str, email: str, server_dir: Path | None) -> None:
-    """Create annotations from annotation files (JSON; format in curation/labelstudio/scripted.py).
+    """Create annotations from annotation files (one JSON object per file), e.g. after `annotate show`.
 
     Each file names its page, the MAIN block ranges and the entity names; every occurrence is
     turned into a region with exact offsets. Submitting again replaces the annotator's annotation.
     A file that does not fit its page is reported and skipped; the others go through.
+
+    \b
+    File format (block numbers as `annotate show` prints them):
+      {"page_id": "b20242af86ab0e5a",
+       "main": [[3, 40], [44, 45]],                 inclusive block ranges that are MAIN
+       "entities": [
+         {"text": "Vladimir Putin", "label": "PER"},             every whole-word match in MAIN
+         {"text": "Apple", "label": "ORG", "blocks": [12]},       only in these blocks
+         {"text": "Washington", "label": "LOC", "occurrence": [2]}],  only the n-th match (1-based)
+       "skip": false}                               true: the page cannot be judged
+    Labels: PER, ORG, LOC, MISC. Blocks outside MAIN become BOILERPLATE.
+
+    \b
+    Example:
+      pagegold annotate submit page.json --project news-2 --as you@example.org
     """
     from curation.labelstudio.scripted import AnnotationFileError
     from curation.labelstudio.scripted import submit as do_submit
@@ -401,7 +467,21 @@ def review_sheet(project: str, out: Path, version: str | None, staging_dir: Path
 def resolve(project: str, decisions: Path, email: str, version: str | None, staging_dir: Path | None, server_dir: Path | None) -> None:
     """Turn review decisions into the reviewer's annotations in Label Studio; log them for the release.
 
-    Every disputed item of every sheet needs a decision with a reason; otherwise nothing is submitted.
+    Every disputed item of every sheet (`annotate review-sheet`) needs a decision with a reason;
+    otherwise nothing is submitted.
+
+    \b
+    Decisions file (JSONL, one decision per disputed item; ids from the sheets):
+      {"page_id": "b20242af86ab0e5a", "id": "e3", "decision": "keep", "reason": "named in the byline"}
+      {"page_id": "b20242af86ab0e5a", "id": "e4", "decision": "relabel", "label": "ORG", "reason": "the club"}
+      {"page_id": "b20242af86ab0e5a", "id": "e5", "decision": "drop", "reason": "in a teaser"}
+      {"page_id": "b20242af86ab0e5a", "id": "z1", "decision": "main", "reason": "the standfirst"}
+    Entity items (e…): keep | drop | relabel (with "label": PER, ORG, LOC or MISC).
+    Zone items (z…): main | boilerplate.
+
+    \b
+    Example:
+      pagegold annotate resolve --project news-2 --decisions d.jsonl --as reviewer@example.org
     """
     import shutil
 

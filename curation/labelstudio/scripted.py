@@ -26,6 +26,7 @@ Blocks outside MAIN are marked BOILERPLATE.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -124,7 +125,12 @@ def find_task(ls: Any, conn: Any, project_title: str, page_id: str) -> dict[str,
     project = find_project(ls, conn, project_title)
     if project is None:
         raise LabelStudioError(f"no project titled {project_title!r} on {conn.url} (push pages first)")
-    tasks = call(conn, "listing tasks", lambda: list(ls.tasks.list(project=project.id, fields="all", page_size=1000)))
+    # filtered by the server (its data-manager filter on data.page_id), so one task comes back, not
+    # every task with its text; the page_id check below still holds if a server ignored the filter
+    query = json.dumps({"filters": {"conjunction": "and", "items": [
+        {"filter": "filter:tasks:data.page_id", "operator": "equal", "type": "String", "value": page_id}]}})
+    tasks = call(conn, "finding the task",
+                 lambda: list(ls.tasks.list(project=project.id, query=query, fields="all", page_size=100)))
     found = [t for t in tasks if t.data.get("page_id") == page_id]
     if not found:
         raise LabelStudioError(f"page {page_id} is not a task of project {project_title!r}")

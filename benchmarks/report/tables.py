@@ -1,20 +1,12 @@
-"""Reports from a results table: a Markdown leaderboard and one self-contained HTML page.
-
-The HTML embeds its matplotlib figures as base64 PNGs (no external files): F1 with 95% intervals
-per system, F1 by page type as a heat map, and quality against median CPU time per page.
-"""
+"""The leaderboard as tables: one row per system, the gold-in-page breakdown, the Markdown file
+that `bench report --into` pastes into README.md and DATASET_CARD.md."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 
 #: Leaderboard columns per task: (ranking metric, further columns).
 COLUMNS = {
@@ -100,97 +92,6 @@ def gold_in_page_markdown(results: pd.DataFrame, systems: pd.Index, metrics: tup
             cells.append("" if v is None else " / ".join("" if pd.isna(v.get(m)) else f"{v[m]:.3f}" for m in metrics))
         lines.append(f"| {system} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def figures(results: pd.DataFrame, run: dict[str, Any] | None, metric: str = "aeb_f1") -> dict[str, str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out = {}
-    board = leaderboard(results, metric).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(board) + 1))
-    err = [(board[metric] - board["ci_low"]).clip(lower=0).fillna(0), (board["ci_high"] - board[metric]).clip(lower=0).fillna(0)]
-    ax.barh(board.index, board[metric], xerr=err, color="#4C72B0", capsize=3)
-    ax.set_xlabel(f"{metric} (95% bootstrap interval)")
-    ax.set_xlim(0, 1.05)
-    out["f1"] = _png(fig)
-    plt.close(fig)
-
-    by_type = results[(results["group_by"] == "page_type") & (results["metric"] == metric)]
-    if not by_type.empty:
-        grid = by_type.pivot_table(index="system", columns="group", values="value").reindex(board.index[::-1])
-        fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 3, 0.32 * grid.shape[0] + 1))
-        im = ax.imshow(grid.values, aspect="auto", cmap="viridis", vmin=0, vmax=1)
-        ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
-        ax.set_yticks(range(grid.shape[0]), grid.index)
-        for (i, j), v in pd.DataFrame(grid.values).stack().items():
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v < 0.6 else "black", fontsize=7)
-        fig.colorbar(im, ax=ax, label=metric)
-        out["page_type"] = _png(fig)
-        plt.close(fig)
-
-    if "leak_rate" in board.columns:  # entity runs: how much of what a system reports comes from boilerplate
-        fig, ax = plt.subplots(figsize=(7, 0.32 * len(board) + 1))
-        ax.barh(board.index, board["leak_rate"].fillna(0), color="#C44E52")
-        ax.set_xlabel("leak rate (share of predicted entities that lie in boilerplate)")
-        ax.set_xlim(0, 1)
-        out["leak"] = _png(fig)
-        plt.close(fig)
-
-    secs = (run or {}).get("median_seconds_per_page") or {}
-    if secs:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        for system, row in board.iterrows():
-            if system in secs and secs[system] > 0:
-                ax.scatter(secs[system] * 1000, row[metric], color="#DD8452")
-                ax.annotate(system, (secs[system] * 1000, row[metric]), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        ax.set_xscale("log")
-        ax.set_xlabel("median CPU ms per page (log)")
-        ax.set_ylabel(metric)
-        out["time"] = _png(fig)
-        plt.close(fig)
-    return out
-
-
-def html_report(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: str = "aeb_f1") -> str:
-    figs = figures(results, run, metric)
-    board = leaderboard(results, metric)
-    table = board.to_html(float_format=lambda x: f"{x:.3f}", na_rep="", classes="board")
-    imgs = "".join(f'<h2>{html.escape(t)}</h2><img src="data:image/png;base64,{figs[k]}"/>'
-                   for k, t in (("f1", f"{metric} per system"), ("page_type", f"{metric} by page type"), ("leak", "leak rate per system"),
-                               ("time", "quality vs time per page")) if k in figs)
-    fails = (run or {}).get("failures") or []
-    fail_html = "".join(f"<li>{html.escape(f['system'])} / {html.escape(str(f['page_id']))}: {html.escape(f['status'])} — {html.escape(str(f.get('error') or ''))[:300]}</li>" for f in fails[:200])
-    title = f"PageGold {task_of(results, run)} benchmark — {html.escape(str((run or {}).get('run_id', '')))}"
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}"
-            f"table.board{{border-collapse:collapse}}table.board td,table.board th{{border:1px solid #ccc;padding:3px 6px}}</style></head><body>"
-            f"<h1>{title}</h1><p>Release {html.escape(str((run or {}).get('dataset_version', '')))}, {(run or {}).get('n_pages', '')} pages. "
-            f"Intervals: seeded bootstrap 95%.</p>{table}{imgs}<h2>Failed pages ({len(fails)}, scored as empty)</h2><ul>{fail_html}</ul></body></html>")
-
-
-def write_reports(run_dir: Path, out_dir: Path | None = None, metric: str | None = None) -> dict[str, Path]:
-    """From a run folder (results.parquet, run.json) write leaderboard.md and report.html.
-
-    ``metric`` defaults to the ranking metric of the run's task (aeb_f1, or strict_f1 for entities).
-    """
-    out_dir = out_dir or run_dir
-    results = pd.read_parquet(run_dir / "results.parquet")
-    run_path = run_dir / "run.json"
-    run = json.loads(run_path.read_text()) if run_path.exists() else None
-    metric = metric or COLUMNS[task_of(results, run)][0]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"markdown": out_dir / "leaderboard.md", "html": out_dir / "report.html"}
-    paths["markdown"].write_text(markdown(results, run, metric), encoding="utf-8")
-    paths["html"].write_text(html_report(results, run, metric), encoding="utf-8")
-    return paths
 
 
 def publish(markdown_text: str, document: Path, name: str) -> None:
