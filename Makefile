@@ -10,7 +10,7 @@ JOBS   ?= 2
 
 ENTITY_SYSTEMS ?= $(shell for x in gold full-text trafilatura readability justext; do for n in spacy-sm spacy-md spacy-sm@conll spacy-md@conll gazetteer capitalisation; do printf "%s+%s," $$x $$n; done; done | sed 's/,$$//')
 
-.PHONY: setup bench leaderboards test test-fast labelstudio-env browser-env perf clean
+.PHONY: setup bench leaderboards test test-fast test-hostile labelstudio-env browser-env perf clean
 
 $(STAMP): pyproject.toml benchmarks/requirements-ner-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ test: setup labelstudio-env browser-env  ## the whole test suite, Label Studio s
 
 test-fast: setup  ## tests that need no Label Studio server
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not labelstudio"
+
+test-hostile: setup labelstudio-env  ## the hostile-input suite (docs/robustness.md), under a minute
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q tests/test_hostile_*.py tests/test_labelstudio_hostile.py --durations=5
 
 perf: setup  ## speed and memory figures (printed; see benchmarks/perf/)
 	$(PY) benchmarks/perf/normalise_speed.py

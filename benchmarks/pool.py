@@ -9,12 +9,21 @@ In every case the worker is replaced and the run goes on.
 
 Workers start from a ``forkserver`` (clean, thread-free parent) and cap their address space with
 ``RLIMIT_AS`` (``memory_mb``) so a memory blow-up fails that page, not the machine.
+
+Hostile outputs (issue 12): a worker checks each output before sending it — the type its task
+expects, storable as UTF-8 JSON (no lone surrogate, no NaN), at most ``MAX_OUTPUT_BYTES`` — and
+sends status ``invalid`` with the reason instead; a 100 MB output never reaches the parent.
+Each worker leads its own process group, so killing a worker kills what it started; a small
+reaper process holds the groups' ids and kills them all when the parent dies (even by SIGKILL).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import multiprocessing as mp
 import os
+import signal
 import time
 import traceback
 from collections import deque
@@ -49,15 +58,80 @@ class Job:
 @dataclass
 class Outcome:
     key: Any
-    status: str  # ok, error, timeout, crash
+    status: str  # ok, error, timeout, crash, invalid
     output: Any = None
     error: str | None = None
     seconds: float = 0.0  # CPU seconds of the system on the page (wall time for timeouts)
 
 
-def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -> None:
+#: Largest output (UTF-8 JSON bytes) a system may return for one page; more is an ``invalid`` page.
+MAX_OUTPUT_BYTES = 32 * 1024 * 1024
+#: The Python types a task's outputs must have (other tasks: any JSON value but null).
+OUTPUT_TYPES: dict[str, tuple[type, ...]] = {"boilerplate": (str,), "entities": (dict, list)}
+
+
+def _has_nan(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(map(_has_nan, value.values()))
+    if isinstance(value, (list, tuple)):
+        return any(map(_has_nan, value))
+    return False
+
+
+def output_problem(task: str, output: Any, max_bytes: int = MAX_OUTPUT_BYTES) -> str | None:
+    """Why ``output`` cannot be stored and scored as a ``task`` output, or None when it can."""
+    expected = OUTPUT_TYPES.get(task)
+    if output is None or (expected and not isinstance(output, expected)):
+        want = " or ".join(t.__name__ for t in expected) if expected else "a value"
+        return f"output is {type(output).__name__ if output is not None else 'None'}, not {want}"
+    if _has_nan(output):
+        return "output holds NaN or infinity"
+    if isinstance(output, str) and len(output) > max_bytes:  # cheap early answer for huge strings
+        return f"output is {len(output) // 2**20} MiB, over the {max_bytes // 2**20} MiB cap"
+    try:
+        size = len(json.dumps(output, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        return f"output is not valid UTF-8 text ({exc.reason}: {exc.object[exc.start:exc.end]!a} at {exc.start})"
+    except (TypeError, ValueError) as exc:
+        return f"output cannot be stored as JSON ({exc})"
+    if size > max_bytes:
+        return f"output is {size // 2**20} MiB, over the {max_bytes // 2**20} MiB cap"
+    return None
+
+
+def _reaper(conn: Connection) -> None:
+    """Kill every worker's process group when the parent goes away (its pipe end closes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which shuts down in order
+    groups: set[int] = set()
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        if msg is None:
+            return  # orderly shutdown: the parent has already stopped its workers
+        op, pgid = msg
+        (groups.add if op == "add" else groups.discard)(pgid)
+    for pgid in groups:
+        _kill_group(pgid)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _worker(
+    conn: Connection, memory_mb: int | None, modules: tuple[str, ...], max_output: int = MAX_OUTPUT_BYTES
+) -> None:
     global _external_cpu
     import importlib
+
+    os.setpgid(0, 0)  # lead a process group: whatever the system starts dies with this worker
 
     # extractors print warnings to stdout/stderr; they would shred the parent's progress bar
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -85,8 +159,14 @@ def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -
         _external_cpu = 0.0
         start = time.process_time()
         try:
-            output = REGISTRY[system_name].run(page)
-            reply = (key, "ok", output, None, time.process_time() - start)
+            system = REGISTRY[system_name]
+            output = system.run(page)
+            problem = output_problem(system.task, output, max_output)
+            if problem is None:
+                reply = (key, "ok", output, None, time.process_time() - start)
+            else:
+                output = None  # drop a huge output here, before it is pickled to the parent
+                reply = (key, "invalid", None, problem, time.process_time() - start)
         except MemoryError:
             reply = (key, "crash", None, "MemoryError (memory limit reached)", time.process_time() - start)
         except ExternalCrash as exc:
@@ -101,20 +181,31 @@ def _worker(conn: Connection, memory_mb: int | None, modules: tuple[str, ...]) -
 
 
 class _Slot:
-    def __init__(self, ctx: mp.context.BaseContext, memory_mb: int | None, modules: tuple[str, ...]) -> None:
+    def __init__(self, ctx: mp.context.BaseContext, memory_mb: int | None, modules: tuple[str, ...],
+                 reaper: Connection | None = None) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, memory_mb, modules), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(child, memory_mb, modules, MAX_OUTPUT_BYTES), daemon=True)
         self.proc.start()
         child.close()
+        self.reaper = reaper
+        if reaper is not None:
+            reaper.send(("add", self.proc.pid))
         self.job: Job | None = None
         self.started = 0.0
         self.cpu = 0.0  # CPU seconds the worker process has used, as last reported
 
     def kill(self) -> None:
+        """Kill the worker and its process group (children the system started)."""
+        _kill_group(self.proc.pid)
         if self.proc.is_alive():
             self.proc.kill()
         self.proc.join(timeout=5)
         self.conn.close()
+        if self.reaper is not None:
+            try:
+                self.reaper.send(("remove", self.proc.pid))
+            except (BrokenPipeError, OSError):
+                pass
 
 
 class WorkerPool:
@@ -129,11 +220,17 @@ class WorkerPool:
         self.ctx.set_forkserver_preload(["benchmarks.systems", "benchmarks.tasks"])
         self.modules = tuple(modules)
         self.slots: list[_Slot] = []
+        self.reaper: Connection | None = None
+        self._reaper_proc: Any = None
         self.restarts = 0
         self._retired_cpu = 0.0
 
     def __enter__(self) -> WorkerPool:
-        self.slots = [_Slot(self.ctx, self.memory_mb, self.modules) for _ in range(self.workers)]
+        self.reaper, child = self.ctx.Pipe()
+        self._reaper_proc = self.ctx.Process(target=_reaper, args=(child,), daemon=True)
+        self._reaper_proc.start()
+        child.close()
+        self.slots = [_Slot(self.ctx, self.memory_mb, self.modules, self.reaper) for _ in range(self.workers)]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -145,6 +242,13 @@ class WorkerPool:
         for slot in self.slots:
             slot.proc.join(timeout=2)
             slot.kill()
+        if self.reaper is not None:
+            try:
+                self.reaper.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            self._reaper_proc.join(timeout=5)
+            self.reaper.close()
 
     @property
     def worker_cpu(self) -> float:
@@ -154,7 +258,7 @@ class WorkerPool:
     def _replace(self, i: int) -> None:
         self._retired_cpu += self.slots[i].cpu
         self.slots[i].kill()
-        self.slots[i] = _Slot(self.ctx, self.memory_mb, self.modules)
+        self.slots[i] = _Slot(self.ctx, self.memory_mb, self.modules, self.reaper)
         self.restarts += 1
 
     def run(self, jobs: Iterable[Job], on_start: Callable[[Job], None] | None = None) -> Iterator[Outcome]:

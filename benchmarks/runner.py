@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import gold_in_page, stats
-from benchmarks.pool import Job, WorkerPool
+from benchmarks.pool import Job, WorkerPool, output_problem
 from benchmarks.systems import REGISTRY
 from benchmarks.systems.boilerplate import GOLD_KEY
 
@@ -51,7 +51,8 @@ def cache_key(page: dict[str, Any]) -> str:
 class OutputCache:
     """System outputs keyed by (system, version, ``cache_key``) in one SQLite file.
 
-    Only successful outputs (``ok``) are cached: an error, timeout or crash may come from the
+    Only successful outputs (``ok``, checked by ``pool.output_problem``) are cached: an error,
+    timeout or crash may come from the
     harness or the machine rather than the system (a pipeline unknown to a worker, a full disk),
     so the next run retries it. Only the parent process writes, so there is no locking to get wrong.
     """
@@ -176,6 +177,8 @@ def run(
         hits = store.get(name, version, keys) if cacheable else {}
         for i in range(len(pages)):
             hit = hits.get(keys[i])
+            if hit is not None and output_problem(system.task, hit[1]) is not None:
+                hit = None  # an output an older version stored that cannot be written: run it again
             if hit is not None:
                 outcomes[(name, i)] = (*hit, True)
             else:

@@ -105,12 +105,16 @@ def release(version: str, recipe: Path | None, from_sources: bool) -> None:
       pagegold release 2.1.0 --sources my.yaml  # plus the new sources in my.yaml
       pagegold release 3.0.0 --from-sources   # maintainers: rebuild from the corpora
     """
+    from curation.engines import EngineError
     from curation.release import build_release
 
     try:
         target = build_release(version, recipe=recipe, log=lambda m: click.echo(m, err=True), from_sources=from_sources)
     except dataset.ReleaseError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OSError, EngineError) as exc:  # a full disk, a read-only folder: the scratch is already removed
+        message = f"release {version} failed and was rolled back (nothing was released): {exc}"
+        raise click.ClickException(message) from exc
     click.echo(f"released {target}")
 
 
@@ -124,8 +128,21 @@ def verify(version: str | None, all_versions: bool) -> None:
     """
     from curation.verify import verify_release
 
-    versions = dataset.list_versions() if all_versions else [dataset.version_name(version) if version else dataset.latest_version()]
+    from curation.hub import hf_config_problem
+
+    try:
+        if all_versions:
+            versions = dataset.list_versions()
+        else:
+            versions = [dataset.version_name(version) if version else dataset.latest_version()]
+    except dataset.ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not versions:
+        raise click.ClickException(f"no release to verify in {dataset.data_dir()} (no vX.Y.Z/manifest.json)")
     failed = False
+    if (stale := hf_config_problem(dataset.data_dir().parent)) is not None:
+        click.echo(stale, err=True)
+        failed = True
     for v in versions:
         problems = verify_release(v)
         for p in problems:

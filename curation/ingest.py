@@ -103,7 +103,8 @@ def _merge(out: Path, plan: list[shards.Shard], done: dict[int, dict[str, Any]],
     drop: dict[int, dict[str, tuple[str, str]]] = {}
     for position, page_id, path, first_path in repeats:
         drop.setdefault(position, {})[page_id] = (path, first_path)
-    quarantine, notes, final = list(plan_rejects), [], set()
+    quarantine = [r for r in plan_rejects if "note" not in r]
+    notes, final = [r for r in plan_rejects if "note" in r], set()
     pages = gold = 0
     for position, shard in enumerate(plan):
         work, marker = Path(shard.work_dir), done[shard.index]
@@ -159,9 +160,7 @@ def _place(src: Path, dest: Path, drop_ids: set[str]) -> int:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return shards.read_jsonl(path)
 
 
 def _remove_temp_files(out: Path) -> None:

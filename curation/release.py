@@ -16,13 +16,16 @@ Gold staged by the Label Studio bridge (``data/staging/<table>.parquet``) joins 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import signal
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from curation.parquet_io import ShardWriter, sha256_file
 
 #: Row identity per table: a row with the same key and digest is "unchanged".
 KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "zone_gold": ("page_id", "origin"), "entity_gold": ("page_id", "origin"), "annotations": ("project", "annotation_id", "updated_at")}
+LOCK = ".release.lock"
 #: Staging files copied into the release beside the tables, for provenance (conflicts, policy).
 STAGED_DOCUMENTS = ("conflicts.jsonl", "adjudication.json", "review_log.jsonl", "amendments.jsonl")
 #: Points of a release where ``PAGEGOLD_RELEASE_KILL_AT=<stage>`` makes the process SIGKILL itself
@@ -89,8 +93,37 @@ def build_release(
     recipe = recipe or root / "sources.yaml"
     sources = load_recipe(recipe)
 
-    for stale in root.glob(".tmp-*"):  # scratch left by an interrupted run
+    with release_lock(root):
+        return _build_locked(name, root, target, parent, recipe, sources, checkout, log, from_sources)
+
+
+@contextlib.contextmanager
+def release_lock(root: Path) -> Iterator[None]:
+    """One release per data folder at a time (``data/.release.lock``, an OS lock that dies with
+    its process): a second run would delete the first one's scratch folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            message = f"another release is running in {root} (it holds {path}); wait for it to finish"
+            raise dataset.ReleaseError(message) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build_locked(name: str, root: Path, target: Path, parent: str | None, recipe: Path, sources: list[dict[str, Any]],
+                  checkout: Path, log, from_sources: bool) -> Path:
+    from curation.hub import write_hf_config
+
+    # Under the lock, whatever a killed run left is garbage: its scratch folder, and a
+    # .huggingface.yaml it may not have rewritten after its rename (rewritten here and at the end).
+    for stale in root.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    write_hf_config(checkout, root)
     scratch = root / f".tmp-{name}-{os.getpid()}"
     stage = scratch / name
     stage.mkdir(parents=True)
@@ -124,8 +157,6 @@ def build_release(
         _stage("renamed")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    from curation.hub import write_hf_config
-
     write_hf_config(checkout, root)
     return target
 
@@ -209,6 +240,7 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
             extra = pq.read_table(staged).to_pylist()
             candidates[table] += extra
             log(f"staged {table}: {len(extra)} rows from {staged}")
+            _refuse_broken_spans(table, extra, {p["page_id"]: p["text"] for p in pages_meta}, staged)
     review: list[dict[str, Any]] = []
     for table in ("boilerplate_gold", "zone_gold", "entity_gold", "annotations"):
         cols = schema.load(table).column_names
@@ -219,7 +251,9 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
             for r in rows:
                 r["split"] = split_of.get(r["page_id"], r.get("split"))
         keyed = {_key(table, r): r for r in rows}  # later rows (staged) replace earlier ones (parent)
-        rows = list(keyed.values()) + ([finish(r) for r in ingested_gold] if table == "boilerplate_gold" else [])
+        if table == "boilerplate_gold":  # a re-ingested source's gold replaces the parent's row, never doubles it
+            keyed.update((_key(table, r), finish(r)) for r in ingested_gold)
+        rows = list(keyed.values())
         if rows:
             tables[table], changelog[table] = _plan_table(table, lambda rows=rows: iter(rows), root, stage, name, parent_manifest)
     changelog["review"] = {"rows": len(review), "by_table": dict(Counter(r["table"] for r in review))}
@@ -240,6 +274,20 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
         "documents": documents,
         "changelog": changelog,
     }
+
+
+def _refuse_broken_spans(table: str, rows: list[dict[str, Any]], texts: dict[str, str], staged: Path) -> None:
+    """Staged entity gold must meet the invariants `verify` checks (spans match the text, none
+    across a block boundary, none repeated or overlapping): a release never ships gold it would fail."""
+    if table != "entity_gold":
+        return
+    from curation.verify import spans_problems
+
+    found = [f"{r['page_id']}: {p}" for r in rows if r["page_id"] in texts
+             for p in spans_problems(texts[r["page_id"]], r["entities"])]
+    if found:
+        raise dataset.ReleaseError(f"{staged}: {len(found)} span problem(s), e.g. {found[0]}; "
+                                   "fix the annotations, pull and adjudicate again")
 
 
 def _raw_table(page_files: list[Path], parent_manifest: dict | None, split_of: dict[str, str], stage: Path,
@@ -336,7 +384,11 @@ def _plan_table(table: str, rows_fn, root: Path, stage: Path, name: str, parent_
         if split not in writers:
             writers[split] = ShardWriter(table, stage / table, split)
         writers[split].write(r)
-        counts["added" if key not in parent_rows.get(split, {}) else "changed"] += 1
+        before = parent_rows.get(split, {}).get(key)
+        if before is None:
+            counts["added"] += 1
+        elif before != new_keys[split][key]:  # rewritten beside a changed row is not a change
+            counts["changed"] += 1
 
     files = []
     for split in dataset.SPLITS:

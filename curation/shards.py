@@ -100,7 +100,8 @@ def plan(
     paths: list[str], source: str, fmt: str, license: str | None, page_type: str | None, out: Path,
     files_per_shard: int = FILES_PER_SHARD,
 ) -> tuple[list[Shard], list[dict[str, str]]]:
-    """The shards for an ingest, and the inputs rejected while planning (missing, given twice)."""
+    """The shards for an ingest, and the inputs rejected while planning (missing, given twice,
+    refused; entries with a ``note`` instead of a ``reason`` are notes, e.g. files skipped by suffix)."""
     if fmt not in sources.FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(sources.FORMATS)})")
     if files_per_shard < 1:
@@ -131,6 +132,8 @@ def plan(
         for item in sources.files.expand(paths, fmt):
             if isinstance(item, sources.Rejected):
                 rejects.append({"path": item.path, "reason": item.reason})
+            elif isinstance(item, sources.files.Skipped):  # a note, not a quarantine line (see ingest._merge)
+                rejects.append({"path": item.path, "note": item.note})
             elif sources.files.kind_of(item, fmt) == "warc":
                 flush()
                 groups.append(("warc", (str(item),), 0, None, [_stat_key(item)]))
@@ -232,7 +235,20 @@ def run_shard(shard: Shard) -> dict[str, Any]:
 
 
 def write_jsonl(path: Path, rows: list) -> None:
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    """One JSON object a line. Any string Python holds can be written: a lone surrogate (from an
+    undecodable file name) becomes its ``\\udcNN`` JSON escape, which reads back as the same string."""
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
+    os.replace(tmp, path)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Rows written by ``write_jsonl``; lines end at ``\\n`` only (U+2028, U+2029 and ``\\x85`` are
+    ordinary characters inside a JSON string, not line ends as ``str.splitlines`` would have it)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
 def atomic_write_text(path: Path, text: str) -> None:

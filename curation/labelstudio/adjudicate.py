@@ -16,6 +16,12 @@ Policy (``POLICY``), applied per page:
    annotation is taken as it is.
 4. Entity gold covers main content: when the page has gold zones, an entity not inside a gold
    MAIN span is dropped and listed as ``entity-outside-main``.
+5. Released gold is never replaced by a later round: when the release read already holds
+   adjudicated gold for a page and this adjudication would give it different entities or zones
+   (e.g. a new project annotated it, or only that project is adjudicated), no row is staged for
+   the page (the release keeps its gold) and a ``review-new-round`` item lists both versions.
+   Only a reviewer who annotated the page (``--reviewer``) changes released gold.
+   Each annotator's vote counts once: a span repeated in one annotation is one vote.
 
 Outputs (layout in staging.py): ``entity_gold.parquet`` (origin ``labelstudio:adjudicated``),
 ``boilerplate_gold.parquet`` for pages with zone annotations (``main_spans`` = the MAIN runs,
@@ -112,7 +118,7 @@ def _page(page: dict[str, Any], rows_by: dict[str, dict[str, Any]], reviewer: st
                     note("overruled", annotator=who, span=s, by=reviewer)
     else:
         need = len(rows_by) // 2 + 1
-        votes = Counter(key(s) for row in rows_by.values() for s in row["entities"])
+        votes = Counter(k for row in rows_by.values() for k in {key(s) for s in row["entities"]})  # one vote each
         entities = []
         for k, n in sorted(votes.items()):
             span = {"start": k[0], "end": k[1], "label": k[2], "text": text[k[0] : k[1]]}
@@ -136,6 +142,18 @@ def _page(page: dict[str, Any], rows_by: dict[str, dict[str, Any]], reviewer: st
                 note("entity-outside-main", span=s)
         entities = kept
     return entities, (main if zones_known else None)
+
+
+def _released_gold(version: str) -> dict[str, tuple[list[tuple], list[tuple] | None]]:
+    """Adjudicated gold in the release read: ``{page_id: (sorted entity keys, MAIN spans or None)}``."""
+    out: dict[str, tuple[list[tuple], list[tuple] | None]] = {}
+    for row in dataset.read_table("entity_gold", version).to_pylist():
+        if row["origin"] == ORIGIN:
+            out[row["page_id"]] = (sorted((e["start"], e["end"], e["label"]) for e in row["entities"]), None)
+    for row in dataset.read_table("boilerplate_gold", version).to_pylist():
+        if row.get("origin") == ORIGIN and row["page_id"] in out and row.get("main_spans") is not None:
+            out[row["page_id"]] = (out[row["page_id"]][0], [(m["start"], m["end"]) for m in row["main_spans"]])
+    return out
 
 
 def _amend(entity_rows: list[dict[str, Any]], path: Path, version: str, folder: Path,
@@ -169,12 +187,19 @@ def adjudicate(version: str | None = None, reviewer: str | None = None, project:
     ``amendments``: a reviewed JSONL of guideline amendments (curation/labelstudio/amend.py),
     applied last, to the adjudicated gold of a page or else to its released entity gold.
     """
-    version = dataset.version_name(version) if version else dataset.latest_version()
     folder = staging.staging_dir(staging_dir)
+    with staging.lock(folder, "adjudicate"):  # never read annotations a concurrent pull is rewriting
+        return _adjudicate(version, reviewer, project, folder, amendments)
+
+
+def _adjudicate(version: str | None, reviewer: str | None, project: str | None, folder: Path,
+                amendments: Path | None) -> AdjudicationReport:
+    version = dataset.version_name(version) if version else dataset.latest_version()
     groups = latest_annotations(staging.read("annotations", folder / staging.ANNOTATIONS), project)
     pages = {p["page_id"]: p for p in dataset.iter_pages(
         version, ids={pid for pid, _ in groups}, columns=["page_id", "text", "text_sha256", "blocks", "split"])}
     report = AdjudicationReport(staging=folder)
+    released = _released_gold(version)
     entity_rows, zone_rows = [], []
     for (pid, sha), rows_by in sorted(groups.items()):
         page = pages.get(pid)
@@ -184,6 +209,16 @@ def adjudicate(version: str | None = None, reviewer: str | None = None, project:
             continue
         report.pages += 1
         entities, main = _page(page, rows_by, reviewer, report.conflicts)
+        if pid in released and not (reviewer and reviewer in rows_by):
+            before_entities, before_main = released[pid]
+            now = sorted((e["start"], e["end"], e["label"]) for e in entities)
+            if now != before_entities or (main is not None and [tuple(m) for m in main] != before_main):
+                report.conflicts.append({
+                    "page_id": pid, "kind": "review-new-round", "annotators": sorted(rows_by),
+                    "released_entities": len(before_entities), "proposed_entities": len(now),
+                    "reason": f"{version} already holds adjudicated gold for this page; this round differs, so it "
+                              "is a review item (adjudicate with --reviewer after reviewing), never a replacement"})
+                continue
         pairs = [span_f1(a["entities"], b["entities"]) for a, b in combinations(rows_by.values(), 2)]
         entity_rows.append({
             "page_id": pid, "text_sha256": sha, "entities": entities, "origin": ORIGIN, "n_annotators": len(rows_by),

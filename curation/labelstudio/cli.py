@@ -19,7 +19,7 @@ from rich.table import Table
 
 from curation import dataset
 from curation.labelstudio import install, server
-from curation.labelstudio.client import LabelStudioError
+from curation.labelstudio.client import LabelStudioError, redact
 
 err = Console(stderr=True)
 out = Console()
@@ -32,7 +32,15 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except (LabelStudioError, server.ServerError, dataset.ReleaseError, RuntimeError) as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(redact(str(exc))) from None
+        except Exception as exc:
+            import httpx
+            from label_studio_sdk.core.api_error import ApiError
+
+            if isinstance(exc, (httpx.HTTPError, ApiError)):  # one that slipped past client.call: still redacted
+                message = f"Label Studio request failed: {type(exc).__name__}: {exc}"
+                raise click.ClickException(redact(message)) from None
+            raise
     return wrapper
 
 

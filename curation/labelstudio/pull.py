@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,10 +65,44 @@ def _annotator(completed_by: Any, users: dict[int, str]) -> str | None:
     return users.get(completed_by, str(completed_by))
 
 
+def storable(value: Any) -> Any:
+    """``value`` with every string made UTF-8-encodable: a lone surrogate (JSON allows ``\\ud800``,
+    Label Studio stores it) becomes its ``\\udNNN`` escape, which inside ``result_json`` reads back
+    as the same string. One such annotation must not stop a pull from staging the others."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {k: storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+def _seconds(value: Any) -> float | None:
+    """An annotation's lead_time as seconds; None when missing or not a finite number."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) else None
+
+
+def _data(task: dict[str, Any]) -> dict[str, Any]:
+    data = task.get("data")
+    return data if isinstance(data, dict) else {}
+
+
 def check_annotation(task: dict[str, Any], ann: dict[str, Any], page: dict[str, Any] | None, version: str) -> tuple[list, list, list[str]]:
     """``(zones, entities, reasons)`` for one exported annotation against the released page."""
-    data = task.get("data") or {}
+    data = _data(task)
     page_id, sha = data.get("page_id"), data.get("text_sha256")
+    if not isinstance(page_id, str):
+        kind = type(page_id).__name__
+        return [], [], [f"the task's page_id is {kind} {str(page_id)[:60]!r}, not a string (the task was edited)"]
     if page is None:
         return [], [], [f"page {page_id!r} is not in release {version}"]
     if sha != page["text_sha256"]:
@@ -100,26 +135,29 @@ def pull(
     tasks = export_tasks(ls, conn, proj.id, all_tasks=False)
     export_seconds = time.monotonic() - exporting
     users = _annotators(ls, conn)
-    wanted = {(t.get("data") or {}).get("page_id") for t in tasks}
+    wanted = {pid for t in tasks if isinstance(pid := _data(t).get("page_id"), str)}
     pages = {p["page_id"]: p for p in dataset.iter_pages(version, ids=wanted, columns=["page_id", "text", "text_sha256"])}
 
     report = PullReport(project, version, tasks=len(tasks), export_seconds=export_seconds)
     rows = []
     for task in sorted(tasks, key=lambda t: t["id"]):
-        data = task.get("data") or {}
+        data = _data(task)
+        page_id = data.get("page_id")
         for ann in sorted(task.get("annotations") or [], key=lambda a: a["id"]):
-            zones, entities, reasons = check_annotation(task, ann, pages.get(data.get("page_id")), version)
+            page = pages.get(page_id) if isinstance(page_id, str) else None
+            zones, entities, reasons = check_annotation(task, ann, page, version)
             cancelled = bool(ann.get("was_cancelled"))
-            rows.append({
+            rows.append(storable({
                 "annotation_id": ann["id"], "task_id": task["id"], "project": project,
                 "page_id": str(data.get("page_id")), "text_sha256": str(data.get("text_sha256")),
                 "annotator": _annotator(ann.get("completed_by"), users),
                 "created_at": ann.get("created_at"), "updated_at": ann.get("updated_at"),
-                "lead_time": float(ann["lead_time"]) if ann.get("lead_time") is not None else None,
+                "lead_time": _seconds(ann.get("lead_time")),
                 "cancelled": cancelled,
                 "result_json": json.dumps(ann.get("result"), ensure_ascii=False, sort_keys=True),
                 "zones": zones, "entities": entities, "valid": not reasons, "invalid_reasons": reasons,
-            })
+            }))
+            reasons = rows[-1]["invalid_reasons"]
             report.annotations += 1
             report.cancelled += cancelled
             if reasons:
@@ -128,13 +166,14 @@ def pull(
                 report.valid += 1
 
     path = staging.staging_dir(staging_dir) / staging.ANNOTATIONS
-    existing = staging.read("annotations", path)
-    seen = set(zip(existing.column("project").to_pylist(), existing.column("annotation_id").to_pylist(),
-                   existing.column("updated_at").to_pylist()))
-    new = [r for r in rows if (r["project"], r["annotation_id"], r["updated_at"]) not in seen]
-    if new:
-        table = pa.concat_tables([existing, schema.load("annotations").table(new)])
-        staging.write_table(table, path)
+    with staging.lock(path.parent, "pull"):  # read-append-write: a concurrent pull would lose rows
+        existing = staging.read("annotations", path)
+        seen = set(zip(existing.column("project").to_pylist(), existing.column("annotation_id").to_pylist(),
+                       existing.column("updated_at").to_pylist()))
+        new = [r for r in rows if (r["project"], r["annotation_id"], r["updated_at"]) not in seen]
+        if new:
+            table = pa.concat_tables([existing, schema.load("annotations").table(new)])
+            staging.write_table(table, path)
     report.appended, report.staged = len(new), path
     if out is not None:
         staging.write_jsonl(rows, out)

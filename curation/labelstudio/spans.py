@@ -57,6 +57,8 @@ def check_region(item: Any, text: str, index: int) -> tuple[str | None, Span | N
     if not isinstance(labels, list) or len(labels) != 1:
         return None, None, f"{where}: expected exactly one label, got {labels!r}"
     label = labels[0]
+    if not isinstance(label, str):  # e.g. [["PER"]]: not hashable, not a label
+        return None, None, f"{where}: label {label!r} is not a string"
     if label not in groups[group]:
         return None, None, f"{where}: label {label!r} is not in group {group!r} {sorted(groups[group])}"
     span_text = value.get("text")
@@ -104,13 +106,46 @@ def check_result(result: Any, text: str) -> tuple[list[Span], list[Span], list[s
         group, span, reason = check_region(item, text, i)
         if reason:
             reasons.append(reason)
+            if len(reasons) >= MAX_REASONS:
+                reasons.append(f"… more regions not checked (result has {len(result)} regions)")
+                break
         elif group == config.ZONES:
-            zones.append(span)
+            zones.append({**span, "_index": i})
         else:
-            entities.append(span)
+            entities.append({**span, "_index": i})
     reasons += _both_groups(result) + check_entities(zones, entities)
     key = lambda s: (s["start"], s["end"], s["label"])  # noqa: E731 - a stable order for comparisons
-    return sorted(zones, key=key), sorted(entities, key=key), reasons
+    # Zones may nest or repeat with the same label (a MAIN drawn over per-line MAIN pre-labels
+    # means the same); a character cannot be MAIN and BOILERPLATE. Entities never overlap.
+    reasons += _layout_problems(zones, "zone", same_label_ok=True) + _layout_problems(entities, "entity")
+    strip = lambda spans: sorted(({k: v for k, v in s.items() if k != "_index"} for s in spans), key=key)  # noqa: E731
+    return strip(zones), strip(entities), reasons[: MAX_REASONS + 1]
+
+
+#: Reasons listed per annotation at most (a 100,000-region annotation gets a short list).
+MAX_REASONS = 20
+
+
+def _layout_problems(spans: list[dict[str, Any]], kind: str, same_label_ok: bool = False) -> list[str]:
+    """Repeated or overlapping regions of one group in one annotation (issue 12): a repeat would be
+    a silent extra vote, an overlap an ambiguous label in the gold."""
+    problems: list[str] = []
+    widest = None  # the region reaching furthest so far, in (start, end) order
+    for s in sorted(spans, key=lambda s: (s["start"], s["end"], s["label"], s["_index"])):
+        clash = widest is not None and s["start"] < widest["end"]
+        if clash and same_label_ok and s["label"] == widest["label"]:
+            clash = False
+        if clash:
+            same = (s["start"], s["end"], s["label"]) == (widest["start"], widest["end"], widest["label"])
+            other = f"region {widest['_index']}"
+            where = f"[{widest['start']}, {widest['end']}) {widest['label']}"
+            how = f"repeats {other}" if same else f"overlaps {other} {where}"
+            problems.append(f"region {s['_index']}: {kind} [{s['start']}, {s['end']}) {s['label']} {how}")
+            if len(problems) >= MAX_REASONS:
+                return problems
+        if widest is None or s["end"] > widest["end"]:
+            widest = s
+    return problems
 
 
 def region(group: str, start: int, end: int, label: str, text: str, rid: str) -> dict[str, Any]:

@@ -19,8 +19,12 @@ file is written to a temporary name and renamed, so a crash leaves the previous 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +74,32 @@ def write_text(text: str, path: Path) -> None:
 
 def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
     write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows), path)
+
+
+#: Seconds a pull or adjudication waits for another one on the same staging folder.
+LOCK_WAIT = 600.0
+
+
+@contextlib.contextmanager
+def lock(folder: Path, what: str, wait: float | None = None) -> Iterator[None]:
+    """Hold ``<staging>/.lock`` (an OS lock, released when its process dies) while ``what``
+    reads and rewrites staged files; waits up to ``wait`` seconds for another holder."""
+    from curation.labelstudio.client import LabelStudioError
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+    with path.open("a") as fh:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    message = f"{what}: another pull or adjudication holds {path}; try again when it has finished"
+                    raise LabelStudioError(message) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -130,6 +130,11 @@ def decode(raw: bytes, is_html: bool = True, declared_http: str | None = None) -
     declared = declared_charsets(raw, is_html, declared_http)
     if raw.isascii():
         for name, where in declared:
+            if b"\0" in raw and name.startswith(("utf-16", "utf-32")):  # BOM-less UTF-16/32: NULs in ASCII text
+                try:
+                    return Decoded(raw.decode(name), name, where)
+                except UnicodeDecodeError:
+                    continue
             try:
                 if raw.decode(name) == raw.decode("ascii"):
                     return Decoded(raw.decode("ascii"), name, where)

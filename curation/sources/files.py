@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import gzip
-import zlib
+import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from curation.sources import Rejected
+from curation.sources.safe_io import MAX_DECOMPRESSED, display, read_file, refusal  # noqa: F401 - re-exported
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TEXT_SUFFIXES = (".txt",)
 WARC_SUFFIXES = (".warc", ".arc")
-#: Refuse to decompress past this: a gzip bomb must not exhaust memory.
-MAX_DECOMPRESSED = 64 * 1024 * 1024
 
 
 def read_bytes(path: Path) -> bytes:
-    """Read a file, transparently gunzipping ``*.gz``; errors say what is wrong with which file."""
-    with path.open("rb") as fh:
-        data = fh.read()
-    if path.suffix == ".gz":
-        try:
-            out = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            raw = out.decompress(data, MAX_DECOMPRESSED)
-            if out.unconsumed_tail:
-                raise ValueError(f"decompresses to more than {MAX_DECOMPRESSED // 2**20} MiB")
-            if not out.eof:
-                raise ValueError("truncated gzip file (compressed stream ends early)")
-            return raw
-        except zlib.error as exc:
-            raise ValueError(f"corrupt gzip file: {exc}") from exc
-    return data
+    """Read a file, transparently gunzipping ``*.gz`` (every member), bounded while reading
+    (curation.sources.safe_io); errors say what is wrong with which file."""
+    return read_file(path)
 
 
 def kind_of(path: Path, fmt: str) -> str | None:
@@ -49,19 +37,63 @@ def kind_of(path: Path, fmt: str) -> str | None:
     return None
 
 
-def expand(paths: Iterable[str | Path], fmt: str) -> Iterator[Path | Rejected]:
-    """Files named or found (recursively, sorted) under the given paths; each file once."""
+@dataclass(frozen=True)
+class Skipped:
+    """Files found in a folder that are not inputs of the format (by suffix): one note, not pages."""
+
+    path: str
+    note: str
+
+
+def _found(root: Path, fmt: str) -> Iterator[Path | Rejected | Skipped]:
+    """Files under the folder ``root`` (sorted, links not followed out of it): inputs by suffix,
+    a Rejected for each one that must not be read (see safe_io.refusal), and one Skipped note
+    counting the files whose suffix is not an input."""
+    skipped: Counter = Counter()
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        here = Path(folder)
+        for name in dirs:  # a linked folder: its files are read at their real place, if inside
+            if (here / name).is_symlink() and (why := refusal(here / name, root)) and "outside" in why:
+                yield Rejected(display(here / name), why)
+        for name in sorted(files):
+            path = here / name
+            if not kind_of(path, fmt):
+                skipped["".join(path.suffixes[-2:]) or "(no suffix)"] += 1
+                continue
+            why = refusal(path, root)
+            yield path if why is None else Rejected(display(path), why)
+    if skipped:
+        kinds = ", ".join(f"{display(k)} ×{n}" for k, n in skipped.most_common(8))
+        count = sum(skipped.values())
+        yield Skipped(display(root), f"{count} file(s) not read: not an input of --format {fmt} by suffix ({kinds}); "
+                                     "name them, or choose a --format")
+
+
+def expand(paths: Iterable[str | Path], fmt: str) -> Iterator[Path | Rejected | Skipped]:
+    """Files named or found (recursively, sorted) under the given paths; each file once.
+
+    A folder is a boundary: a symlink in it that leaves it is refused; special files (FIFOs,
+    sockets, devices), dangling links and link loops get a quarantine line without being opened.
+    """
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
-        if not path.exists():
-            yield Rejected(str(given), "no such file or directory")
+        if not path.exists() and not path.is_symlink():
+            yield Rejected(display(given), "no such file or directory")
             continue
-        found = sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p, fmt)) if path.is_dir() else [path]
+        if path.is_dir():
+            found: Iterable[Path | Rejected | Skipped] = _found(path, fmt)
+        else:
+            why = refusal(path)
+            found = [path if why is None else Rejected(display(path), why)]
         for file in found:
+            if isinstance(file, (Rejected, Skipped)):
+                yield file
+                continue
             key = file.resolve()
             if key in seen:
-                yield Rejected(str(file), "path given twice (already read in this run)")
+                yield Rejected(display(file), "path given twice (already read in this run)")
                 continue
             seen.add(key)
             yield file
@@ -72,6 +104,8 @@ def read_files(paths: Iterable[str | Path], source: str, fmt: str = "auto", lice
     from curation.sources.warc import read_warc
 
     for item in expand(paths, fmt):
+        if isinstance(item, Skipped):  # the planner notes these; a shard only gets named files
+            continue
         if isinstance(item, Rejected):
             yield item
             continue
@@ -82,11 +116,11 @@ def read_files(paths: Iterable[str | Path], source: str, fmt: str = "auto", lice
         try:
             raw = read_bytes(item)
         except (OSError, ValueError) as exc:
-            yield Rejected(str(item), f"cannot read: {exc}")
+            yield Rejected(display(item), f"cannot read: {exc}")
             continue
-        stem = item.name.split(".")[0]
+        stem = display(item.name.split(".")[0])
         yield {
-            "path": str(item),
+            "path": display(item),
             "source": source,
             "source_id": stem,
             "url": None,

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from curation.sources import Rejected
-from curation.sources.files import read_bytes
+from curation.sources.safe_io import read_file
 
 
 def _load_json(path: Path) -> dict | Rejected:
@@ -26,9 +26,9 @@ def _load_json(path: Path) -> dict | Rejected:
         return Rejected(str(path), f"cannot read JSON: {exc}")
 
 
-def _read_page(path: Path) -> bytes | Rejected:
+def _read_page(path: Path, root: Path | None = None) -> bytes | Rejected:
     try:
-        return read_bytes(path)
+        return read_file(path, root=root)  # bounded; a symlink leaving the corpus folder is refused
     except (OSError, ValueError) as exc:
         return Rejected(str(path), f"cannot read: {exc}")
 
@@ -41,7 +41,7 @@ def read_aeb(root: str | Path, source: str = "aeb", license: str = "MIT") -> Ite
         return
     for page_key in sorted(truth):
         path = root / "html" / f"{page_key}.html.gz"
-        raw = _read_page(path)
+        raw = _read_page(path, root)
         if isinstance(raw, Rejected):
             yield raw
             continue
@@ -71,7 +71,7 @@ def read_wcxb(root: str | Path, source: str = "wcxb-dev", license: str = "CC-BY-
             yield record
             continue
         path = root / "html" / f"{file_id}.html.gz"
-        raw = _read_page(path)
+        raw = _read_page(path, root)
         if isinstance(raw, Rejected):
             yield raw
             continue
@@ -104,7 +104,7 @@ def read_mozilla(root: str | Path, source: str = "mozilla-readability", license:
         yield Rejected(str(root), "no <case>/source.html folders found (expected Mozilla Readability's test-pages layout)")
     for case in cases:
         path = case / "source.html"
-        raw = _read_page(path)
+        raw = _read_page(path, root)
         if isinstance(raw, Rejected):
             yield raw
             continue

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from curation.normalise.encoding import http_charset
 from curation.sources import Rejected
+from curation.sources.safe_io import MAX_DECOMPRESSED, MAX_FILE_BYTES, InputRefused, decode_content, display, refusal
 
 
 def read_warc(paths: Iterable[str | Path], source: str, license: str = "unknown") -> Iterator[dict | Rejected]:
@@ -15,10 +16,13 @@ def read_warc(paths: Iterable[str | Path], source: str, license: str = "unknown"
 
     for path in paths:
         path = Path(path)
+        if (why := refusal(path)) is not None:
+            yield Rejected(display(path), why)
+            continue
         try:
             stream = path.open("rb")
         except OSError as exc:
-            yield Rejected(str(path), f"cannot read: {exc}")
+            yield Rejected(display(path), f"cannot read: {exc}")
             continue
         with stream:
             records = ArchiveIterator(stream)
@@ -32,7 +36,8 @@ def read_warc(paths: Iterable[str | Path], source: str, license: str = "unknown"
                     # AttributeError: warcio 1.7 trips over a record header without a target URI.
                     # warcio cannot resynchronise after a broken record: keep what came before.
                     detail = "malformed record header" if isinstance(exc, AttributeError) else str(exc)
-                    yield Rejected(f"{path}#record{number + 1}", f"broken WARC record: {detail}; later records of this file are not read")
+                    reason = f"broken WARC record: {detail}; later records of this file are not read"
+                    yield Rejected(f"{display(path)}#record{number + 1}", reason)
                     break
                 number += 1
                 if record.rec_type != "response" or record.http_headers is None:
@@ -40,9 +45,12 @@ def read_warc(paths: Iterable[str | Path], source: str, license: str = "unknown"
                 content_type = record.http_headers.get_header("Content-Type") or ""
                 if "html" not in content_type.lower() and content_type:
                     continue
-                where = f"{path}#record{number}"
+                where = f"{display(path)}#record{number}"
                 try:
-                    raw = record.content_stream().read()
+                    raw = _payload(record)
+                except InputRefused as exc:
+                    yield Rejected(where, str(exc))
+                    continue
                 except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on damaged payloads
                     yield Rejected(where, f"broken WARC record payload: {exc}")
                     continue
@@ -58,3 +66,19 @@ def read_warc(paths: Iterable[str | Path], source: str, license: str = "unknown"
                     "license": license,
                     "page_type": None,
                 }
+
+
+def _payload(record) -> bytes:
+    """The HTTP body of a response record: read under a byte limit, checked for truncation, then
+    its Content-Encoding undone under the decompression limit (never warcio's unbounded read)."""
+    from warcio.bufferedreaders import ChunkedDataReader
+
+    stream = record.raw_stream
+    if (record.http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        stream = ChunkedDataReader(stream, decomp_type=None)
+    body = stream.read(MAX_FILE_BYTES + 1)
+    if len(body) > MAX_FILE_BYTES:
+        raise InputRefused(f"WARC payload is larger than {MAX_FILE_BYTES // 2**20} MiB; not read further")
+    if getattr(record.raw_stream, "limit", 0) > 0:  # the record's Content-Length promised more bytes
+        raise InputRefused(f"truncated WARC record: {record.raw_stream.limit} bytes of the record are missing")
+    return decode_content(body, record.http_headers.get_header("Content-Encoding"), MAX_DECOMPRESSED)
