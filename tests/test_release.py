@@ -156,7 +156,7 @@ def test_export_hub_writes_card_with_configs(checkout: Path, tmp_path: Path):
     build_release("1.0.0", root=checkout / "data", log=lambda m: None)
     card = tmp_path / "CARD.md"
     card.write_text("---\npretty_name: Test\n---\n# Card body\n")
-    out = export_hub(tmp_path / "hub", card, root=checkout / "data")
+    out = export_hub(tmp_path / "hub", card, "someone/pagegold", root=checkout / "data", croissant=False)
     front, body = split_front_matter((out / "README.md").read_text())
     assert front["pretty_name"] == "Test" and body.startswith("# Card body")
     names = {c["config_name"] for c in front["configs"]}
@@ -165,7 +165,7 @@ def test_export_hub_writes_card_with_configs(checkout: Path, tmp_path: Path):
         for split in config["data_files"]:
             assert all((out / p).is_file() for p in split["path"])
     with pytest.raises(FileExistsError):
-        export_hub(tmp_path / "hub", card, root=checkout / "data")
+        export_hub(tmp_path / "hub", card, "someone/pagegold", root=checkout / "data", croissant=False)
 
 
 def test_staged_gold_joins_the_next_release_and_carries_over(checkout: Path, monkeypatch):
