@@ -19,7 +19,7 @@ def pages():
 
 
 def test_every_release_verifies():
-    assert dataset.list_versions() == ["v1.0.0", "v1.1.0", "v2.0.0"]
+    assert dataset.list_versions() == ["v1.0.0", "v1.1.0", "v2.0.0", "v2.1.0"]
     for version in dataset.list_versions():
         assert verify_release(version) == [], version
 
@@ -73,3 +73,20 @@ def test_load_dataset_offline(tmp_path, monkeypatch):
     pages = datasets.load_dataset(str(CHECKOUT), "pages-v1.0.0", split="test", streaming=True)
     first = next(iter(pages))
     assert first["split"] == "test" and isinstance(first["blocks"], list)
+
+
+def test_v2_1_applies_the_guideline_amendments_and_copies_no_page_data():
+    """v2.1.0 = v2.0.0 + entity guidelines 1.1 (data/amendments/): only entity_gold is new."""
+    import json
+
+    manifest = json.loads((CHECKOUT / "data" / "v2.1.0" / "manifest.json").read_text())
+    for table in ("pages", "raw_pages", "boilerplate_gold", "zone_gold"):
+        paths = [f["path"] for f in manifest["tables"][table]["files"]]
+        assert paths and not any(p.startswith("v2.1.0/") for p in paths), (table, paths)
+    assert manifest["changelog"]["entity_gold"]["changed"] == 11
+
+    def handles(version: str) -> int:
+        rows = dataset.read_table("entity_gold", version).to_pylist()
+        return sum(e["text"].startswith("@") for r in rows for e in r["entities"])
+
+    assert handles("2.0.0") == 13 and handles("2.1.0") == 0  # rule R2: @handles are not entities
