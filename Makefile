@@ -10,7 +10,7 @@ JOBS   ?= 2
 
 ENTITY_SYSTEMS ?= $(shell for x in gold full-text trafilatura readability justext; do for n in spacy-sm spacy-md spacy-sm@conll spacy-md@conll gazetteer capitalisation; do printf "%s+%s," $$x $$n; done; done | sed 's/,$$//')
 
-.PHONY: setup bench leaderboards test test-fast test-hostile labelstudio-env browser-env perf clean
+.PHONY: setup bench leaderboards lint test test-fast test-hostile labelstudio-env browser-env perf clean
 
 $(STAMP): pyproject.toml benchmarks/requirements-ner-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ leaderboards: setup  ## regenerate the leaderboards in README.md and DATASET_CAR
 	$(VENV)/bin/pagegold bench report runs/boilerplate-latest --into README.md --into DATASET_CARD.md --name boilerplate
 	$(VENV)/bin/pagegold bench run --task pipeline --systems $(ENTITY_SYSTEMS) --split test --jobs $(JOBS) --out runs/entities-test
 	$(VENV)/bin/pagegold bench report runs/entities-test --into README.md --into DATASET_CARD.md --name entities
+
+lint: setup  ## ruff: pycodestyle, pyflakes, import order, stale noqa (rules in pyproject.toml)
+	$(VENV)/bin/ruff check .
 
 test: setup labelstudio-env browser-env  ## the whole test suite, Label Studio server and browser included
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q

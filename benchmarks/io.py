@@ -7,7 +7,8 @@ Gold formats (detected from the path):
   ``ground_truth.main_content`` / ``with`` / ``without`` and ``_internal.page_type.primary``,
   keyed by file stem (WCXB's own ``evaluate.py`` does the same);
 * JSONL, one ``{"page_id", "text"}`` per line (optional ``with_snippets``, ``without_snippets``,
-  ``page_type``).
+  ``page_type``); a line with snippets and no ``text`` key is snippets-only gold, scored by the
+  snippet metric alone (metrics follow the gold).
 
 Prediction formats: AEB output JSON in both shapes (``{id: {"articleBody"}}`` or
 ``{"version": V, "output": {id: {"articleBody"}}}``), WCXB results ``{id: "text"}``, or JSONL
@@ -29,7 +30,7 @@ class InputError(ValueError):
 
 @dataclass
 class GoldPage:
-    text: str
+    text: str | None  # None: snippets-only gold (no main-text metric scores the page)
     with_snippets: list[str] | None = None
     without_snippets: list[str] | None = None
     page_type: str | None = None
@@ -102,12 +103,16 @@ def _read_gold_cached(path_str: str, size: int, mtime_ns: int) -> dict[str, Gold
         return _read_wcxb_gold(path)
     if _is_jsonl(path):
         gold: dict[str, GoldPage] = {}
-        for lineno, row in _iter_jsonl(path):
+        for lineno, row in iter_jsonl(path, required=("page_id",)):
+            if "text" not in row and not (row.get("with_snippets") or row.get("without_snippets")):
+                raise InputError(f"{path}:{lineno}: missing key 'text' (each gold line needs text, or with_snippets/without_snippets)")
+            if row.get("text") is not None and not isinstance(row["text"], str):
+                raise InputError(f"{path}:{lineno}: 'text' must be a string or null, got {type(row['text']).__name__}")
             pid = str(row["page_id"])
             if pid in gold:
                 raise InputError(f"{path}:{lineno}: page_id {pid!r} appears twice")
             gold[pid] = GoldPage(
-                text=row["text"] or "",
+                text=(row["text"] or "") if "text" in row else None,  # no text key: snippets-only gold
                 with_snippets=row.get("with_snippets"),
                 without_snippets=row.get("without_snippets"),
                 page_type=row.get("page_type"),
@@ -191,7 +196,9 @@ def read_predictions(path: str | Path) -> tuple[dict[str, str | None], str | Non
     return preds, version
 
 
-def align(gold: dict[str, GoldPage], preds: dict[str, str | None], gold_path: Any = "", pred_path: Any = "") -> tuple[list[str], list[str | None], dict[str, int]]:
+def align(
+    gold: dict[str, GoldPage], preds: dict[str, str | None], gold_path: Any = "", pred_path: Any = ""
+) -> tuple[list[str], list[str | None], dict[str, int]]:
     """Gold ids in order with their prediction (missing → None) and coverage counts.
 
     WCXB predictions may be keyed by the ``file_id`` inside each ground-truth file instead of the

@@ -144,7 +144,7 @@ def _worker(
 
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    import benchmarks.tasks  # noqa: F401 - registers pipelines and other systems built from names
+    import benchmarks.tasks  # noqa: F401 - warm import; systems (pipelines too) come from REGISTRY on lookup
     from benchmarks.systems import REGISTRY
 
     helper_cpu = 0.0
@@ -171,7 +171,7 @@ def _worker(
             reply = (key, "crash", None, "MemoryError (memory limit reached)", time.process_time() - start)
         except ExternalCrash as exc:
             reply = (key, "crash", None, str(exc)[:2000], time.process_time() - start)
-        except BaseException as exc:  # noqa: BLE001 - any failure of a system is recorded for its page
+        except BaseException as exc:
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
             reply = (key, "error", None, tb[:2000], time.process_time() - start)
         reply = (*reply[:4], reply[4] + _external_cpu)

@@ -11,6 +11,7 @@ per breakdown with seeded bootstrap intervals.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import re
@@ -26,7 +27,7 @@ import numpy as np
 
 from benchmarks import gold_in_page, stats
 from benchmarks.pool import Job, WorkerPool, output_problem
-from benchmarks.systems import REGISTRY
+from benchmarks.systems import GOLD_TEXT, GOLD_ZONES, HTML, REGISTRY
 from benchmarks.systems.boilerplate import GOLD_KEY
 
 BREAKDOWNS = ("source", "page_type", "domain", "language", "complexity", "gold_in_page")
@@ -119,21 +120,52 @@ def _page_meta(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
     meta = {k: page.get(k) for k in ("page_id", "source", "domain", "page_type", "language", "text_sha256", "split")}
     coverage = gold_in_page.coverage(page, gold.get("main_text"))
     return meta | {
-        "complexity": complexity(page["text"], gold.get("main_text", "")),
+        "complexity": complexity(page["text"], gold.get("main_text") or ""),
         "gold_coverage": None if coverage is None else round(coverage, 4),
         "gold_in_page": gold_in_page.bucket(coverage),
     }
 
 
-def _job_page(page: dict[str, Any], gold: dict[str, Any], system: str) -> dict[str, Any]:
-    # ship only what systems read: raw bytes, codec, url, text (+ gold text for the gold baseline)
-    out = {k: page.get(k) for k in ("page_id", "raw", "encoding", "url", "text", "text_sha256")}
-    if system == "gold":
-        out[GOLD_KEY] = gold.get("main_text", "")
-    elif system.startswith("gold+"):  # an entity system on the gold main zones: input (a), exact offsets
+def _job_page(page: dict[str, Any], gold: dict[str, Any], system: Any) -> dict[str, Any]:
+    """What ``system`` reads of a page: identity, url and text always, and what its ``needs`` ask for
+    (the raw bytes and codec, the gold main text, the gold zones)."""
+    out = {k: page.get(k) for k in ("page_id", "url", "text", "text_sha256")}
+    needs = system.needs
+    if HTML in needs:
+        out.update(raw=page.get("raw"), encoding=page.get("encoding"))
+    if GOLD_TEXT in needs:
+        out[GOLD_KEY] = gold.get("main_text") or ""
+    if GOLD_ZONES in needs:  # e.g. an entity system on the gold main zones: input (a), exact offsets
         out["blocks"] = page.get("blocks")
         out["gold"] = {k: gold.get(k) for k in ("main_spans", "main_blocks", "main_text")}
     return out
+
+
+@dataclass
+class ReleaseData:
+    """What a run reads of a release: its name, the pages with gold (no raw bytes), the gold by
+    page_id, and a callable that streams the raw records (``run(raw_pages=…)``)."""
+
+    version: str
+    pages: list[dict[str, Any]]
+    gold: dict[str, dict[str, Any]]
+    raw_pages: Callable[[], Iterable[dict[str, Any]]]
+
+
+def load_release(task: Any, version: str | None = None, split: str | None = None, source: str | None = None,
+                 root: Path | None = None) -> ReleaseData:
+    """The pages of a release (default: the latest) that have ``task`` gold, their gold, and their raw
+    records as a stream. Raises ``curation.dataset.ReleaseError`` for a missing release and
+    ValueError when no page has gold."""
+    from curation import dataset
+
+    version = dataset.version_name(version) if version else dataset.latest_version(root)
+    gold = task.load_gold(version, split, source, root)
+    pages = list(dataset.iter_pages(version, split, source, ids=list(gold), columns=PAGE_COLUMNS, root=root))
+    if not pages:
+        raise ValueError(f"no pages with {task.name} gold in release {version} (split={split}, source={source})")
+    raw_pages = functools.partial(dataset.iter_pages, version, split, source, ids=list(gold), columns=RAW_COLUMNS, root=root)
+    return ReleaseData(version, pages, gold, raw_pages)
 
 
 def run(
@@ -173,8 +205,7 @@ def run(
         system = REGISTRY[name]
         version = system.version
         result.versions[name] = version
-        cacheable = system.package is not None  # baselines are cheaper to recompute than to look up
-        hits = store.get(name, version, keys) if cacheable else {}
+        hits = store.get(name, version, keys) if system.cacheable else {}
         for i in range(len(pages)):
             hit = hits.get(keys[i])
             if hit is not None and output_problem(system.task, hit[1]) is not None:
@@ -198,7 +229,7 @@ def run(
             if i in refine:
                 result.pages[i] = _page_meta(page, gold[page["page_id"]])
             for name in todo.get(i, ()):
-                yield Job((name, i), name, _job_page(page, gold[page["page_id"]], name))
+                yield Job((name, i), name, _job_page(page, gold[page["page_id"]], REGISTRY[name]))
 
     total, done = len(systems) * len(pages), len(outcomes)
     if progress:
@@ -213,7 +244,7 @@ def run(
             for n, out in enumerate(pool.run(due_jobs()), 1):
                 name, i = out.key
                 outcomes[(name, i)] = (out.status, out.output, out.error, out.seconds, False)
-                if REGISTRY[name].package is not None:
+                if REGISTRY[name].cacheable:
                     store.put(name, result.versions[name], keys[i], out.status, out.output, out.error, out.seconds)
                 if n % 50 == 0:
                     store.commit()  # resumable: an interrupted run keeps what it finished
@@ -293,12 +324,15 @@ def write(result: RunResult, task: Any, out: Path, resamples: int = stats.DEFAUL
     if frames:
         pd.concat(frames).to_parquet(paths["page_stats"], index=False)
     pq.write_table(schema.load("predictions").table(result.predictions), paths["predictions"])
-    pq.write_table(schema.load("results").table(results_rows(result, task, resamples, seed)), paths["results"])
+    rows = results_rows(result, task, resamples, seed)
+    pq.write_table(schema.load("results").table(rows), paths["results"])
+    # the ranking metric for this run's gold: aeb_f1, or snippet_f1 when the gold has snippets only
+    primary = task.primary_for(r["metric"] for r in rows if r["group_by"] == "all" and r["value"] is not None)
     seconds = {}
     for row in result.predictions:
         seconds.setdefault(row["system"], []).append(row["seconds"] or 0.0)
     paths["run"].write_text(json.dumps({
-        "run_id": result.run_id, "task": result.task, "dataset_version": result.dataset_version,
+        "run_id": result.run_id, "task": result.task, "dataset_version": result.dataset_version, "primary_metric": primary,
         "systems": result.versions, "n_pages": len(result.pages), "failures": result.failures, "timing": result.timing,
         "median_seconds_per_page": {k: float(np.median(v)) for k, v in seconds.items()},
         "pages": result.pages,

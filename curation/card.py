@@ -47,7 +47,8 @@ def render_stats(version: str | None = None) -> str:
         "|---|---:|---:|---:|---:|",
         f"| text characters | {lengths[0]:,} | {q(lengths, .5):,} | {q(lengths, .9):,} | {lengths[-1]:,} |",
         f"| raw bytes | {raw_sizes[0]:,} | {q(raw_sizes, .5):,} | {q(raw_sizes, .9):,} | {raw_sizes[-1]:,} |",
-        f"| blocks per page | {min(len(p['blocks']) for p in pages):,} | {sorted(len(p['blocks']) for p in pages)[total // 2]:,} | – | {max(len(p['blocks']) for p in pages):,} |",
+        f"| blocks per page | {min(len(p['blocks']) for p in pages):,} | {sorted(len(p['blocks']) for p in pages)[total // 2]:,} | – "
+        f"| {max(len(p['blocks']) for p in pages):,} |",
         "",
         "| table | rows | train | dev | test |",
         "|---|---:|---:|---:|---:|",
@@ -58,8 +59,9 @@ def render_stats(version: str | None = None) -> str:
     no_text = sum(1 for p in pages if not p["text"])
     parts += ["", f"Pages with no visible text without JavaScript (empty `text`): {no_text:,}."]
     if "boilerplate_gold" in manifest["tables"]:
-        gold = dataset.read_table("boilerplate_gold", manifest["version"], columns=["origin", "main_text", "alignment_recall", "alignment_precision"]).to_pylist()
-        for origin, n in sorted(Counter(g["origin"] for g in gold if not g["main_text"].strip()).items()):
+        columns = ["origin", "main_text", "alignment_recall", "alignment_precision"]
+        gold = dataset.read_table("boilerplate_gold", manifest["version"], columns=columns).to_pylist()
+        for origin, n in sorted(Counter(g["origin"] for g in gold if g["main_text"] is not None and not g["main_text"].strip()).items()):
             parts.append(f"Gold rows `{origin}` with an empty main text (pages without main content): {n:,}.")
         for origin in sorted({g["origin"] for g in gold}):
             rec = sorted(g["alignment_recall"] for g in gold if g["origin"] == origin and g["alignment_recall"] is not None)
@@ -67,7 +69,8 @@ def render_stats(version: str | None = None) -> str:
             if rec:
                 parts.append("")
                 parts.append(f"Gold alignment onto blocks, `{origin}` ({len(rec)} pages with non-empty gold): "
-                             f"median recall {q(rec, .5):.3f} (10th pct {q(rec, .1):.3f}), median precision {q(prec, .5):.3f} (10th pct {q(prec, .1):.3f}).")  # fmt: skip
+                             f"median recall {q(rec, .5):.3f} (10th pct {q(rec, .1):.3f}), "
+                             f"median precision {q(prec, .5):.3f} (10th pct {q(prec, .1):.3f}).")
     if "entity_gold" in manifest["tables"]:
         parts += ["", *_entity_stats(manifest["version"])]
     if manifest.get("parent") and "review" in manifest.get("changelog", {}):

@@ -42,7 +42,8 @@ def _progress(label: str):
               help="local: this machine (a process pool with --jobs); ray: one Ray task per shard (pip install 'pagegold[ray]').")  # fmt: skip
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="local: worker processes (default 1 = in this process); ray without --address: CPUs of the private local Ray (default: all).")  # fmt: skip
-@click.option("--address", default=None, help="ray only: 'auto' (the cluster this machine belongs to) or ray://HOST:PORT (Ray Client). Default: start a private local Ray.")
+@click.option("--address", default=None, help="ray only: 'auto' (the cluster this machine belongs to) or ray://HOST:PORT (Ray Client). "
+                   "Default: start a private local Ray.")
 @click.option("--files-per-shard", type=click.IntRange(min=1), default=None,
               help="Input files (or corpus pages) per shard; part of what a resumed run must match. [default: 256]")  # fmt: skip
 def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: str | None, strict: bool,
@@ -126,9 +127,8 @@ def verify(version: str | None, all_versions: bool) -> None:
 
     Exit status 0 only when everything checks.
     """
-    from curation.verify import verify_release
-
     from curation.hub import hf_config_problem
+    from curation.verify import verify_release
 
     try:
         if all_versions:

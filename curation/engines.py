@@ -70,7 +70,7 @@ class LocalEngine:
                     i = pending.pop(future)
                     try:
                         results[i] = future.result()
-                    except Exception as exc:  # noqa: BLE001 - retried, then reported with its cause
+                    except Exception as exc:
                         attempts[i] += 1
                         if attempts[i] > self.max_retries or _pool_broken(exc):
                             raise EngineError(f"task {i} failed after {attempts[i]} attempt(s): {exc!r}") from exc
@@ -115,7 +115,7 @@ def _with_retries(fn: Callable[[T], R], item: T, max_retries: int) -> R:
     for attempt in range(max_retries + 1):
         try:
             return fn(item)
-        except Exception as exc:  # noqa: BLE001 - retried, then reported with its cause
+        except Exception as exc:
             if attempt == max_retries:
                 raise EngineError(f"task failed after {attempt + 1} attempt(s): {exc!r}") from exc
     raise AssertionError("unreachable")

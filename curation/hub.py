@@ -1,7 +1,7 @@
 """Hugging Face ``datasets`` metadata: the configs that make ``load_dataset(<checkout>, name)`` work.
 
 ``datasets`` reads ``configs:`` only from README.md front matter or ``.huggingface.yaml`` at the
-dataset root (FACTS.md). The checkout's README is the project's, so the release step writes
+dataset root (the Hub's dataset-card docs). The checkout's README is the project's, so the release step writes
 ``.huggingface.yaml``: one config per table of the latest release (``pages``,
 ``boilerplate_gold``, …) and one per table of every release (``pages-v1.0.0``, …). Versions are
 paths, never git revisions: ``revision=`` is ignored for a local folder.

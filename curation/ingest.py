@@ -22,15 +22,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from curation import engines, exact_repeats, shards
+from curation import engines, exact_repeats, pipeline, shards
 from curation.normalise import NORMALISER_VERSION
 from curation.parquet_io import ROW_GROUP_ROWS
+from curation.steps import INGEST_STEPS
 
 LICENSES = shards.LICENSES
 TABLES = ("pages", "boilerplate_gold")
@@ -50,8 +51,13 @@ def ingest(
     jobs: int | None = None,
     address: str | None = None,
     files_per_shard: int = shards.FILES_PER_SHARD,
+    steps: Sequence[pipeline.Step] | None = None,
 ) -> dict[str, Any]:
     """Ingest ``paths`` into ``out``; returns the summary (also written to summary.json).
+
+    ``steps`` are the record steps each shard runs, in order (default:
+    ``curation.steps.INGEST_STEPS``: normalise, drop exact repeats, metadata, align gold); each
+    takes and yields ``curation.pipeline.PageRecord``s. A shard finished with other steps is redone.
 
     ``engine`` is "local" (``jobs`` processes; 1 = in this process) or "ray" (``address``: None
     for a private local Ray, "auto" or "ray://HOST:PORT" for a cluster), or an Engine instance
@@ -62,10 +68,12 @@ def ingest(
     _remove_temp_files(out)
     plan, plan_rejects = shards.plan(paths, source, fmt, license, page_type, out, files_per_shard)
     _remove_stale_shards(out, plan)
+    steps = list(INGEST_STEPS if steps is None else steps)
+    names = shards.step_names(steps)
     done: dict[int, dict[str, Any]] = {}
     for shard in plan:
         marker = shards.read_done(shard)
-        if marker is not None:
+        if marker is not None and marker.get("steps", names) == names:
             done[shard.index] = marker
     todo = [shard for shard in plan if shard.index not in done]
     owned = isinstance(engine, str)
@@ -82,7 +90,7 @@ def ingest(
             if progress:
                 progress(len(done), len(plan), written)
 
-        runner.map(shards.run_shard, todo, on_shard)
+        runner.map(shards.run_shard_with, [(shard, tuple(steps)) for shard in todo], on_shard)
         work_dirs = [shard.work_dir for shard in plan]
         repeats = [r for part in runner.map(exact_repeats.reduce_partition, exact_repeats.partitions(work_dirs)) for r in part]
     finally:
@@ -112,7 +120,8 @@ def _merge(out: Path, plan: list[shards.Shard], done: dict[int, dict[str, Any]],
         notes.extend(_read_jsonl(work / "notes.jsonl"))
         dropped = drop.get(position, {})
         # Repeats in shard order of their page path, for a stable quarantine order.
-        quarantine.extend({"path": p, "reason": exact_repeats.repeat_reason(pid, first)} for pid, (p, first) in sorted(dropped.items(), key=lambda kv: kv[1][0]))
+        quarantine.extend({"path": p, "reason": exact_repeats.repeat_reason(pid, first)}
+                          for pid, (p, first) in sorted(dropped.items(), key=lambda kv: kv[1][0]))
         for table in TABLES:
             for name in marker["files"][table]:
                 rows = _place(work / name, out / name, set(dropped))

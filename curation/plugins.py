@@ -76,6 +76,12 @@ class Registry(Generic[T]):
                 except Exception as exc:  # a broken plugin must not hide the others
                     self.failed[ep.name] = f"{type(exc).__name__}: {exc}"
 
+    def reload(self) -> None:
+        """Scan the entry points again (a plugin installed after the registry was first read);
+        modules already imported are not imported twice."""
+        self._loaded = False
+        self.load()
+
     def get(self, name: str) -> T:
         """The extension called ``name``; a KeyError that lists the known names otherwise."""
         self.load()
@@ -84,6 +90,13 @@ class Registry(Generic[T]):
             why = f" (its plugin failed to load: {self.failed[name]})" if name in self.failed else ""
             raise KeyError(f"unknown {self.kind} {name!r}{why}; known: {known}")
         return self._items[name]
+
+    def __getitem__(self, name: str) -> T:
+        return self.get(name)
+
+    def remove(self, name: str) -> None:
+        """Forget ``name`` (tests that register a throw-away extension clean up with it)."""
+        self._items.pop(name, None)
 
     def names(self) -> list[str]:
         self.load()
@@ -99,3 +112,7 @@ class Registry(Generic[T]):
     def items(self) -> list[tuple[str, T]]:
         self.load()
         return sorted(self._items.items())
+
+    def values(self) -> list[T]:
+        """The extensions, in name order."""
+        return [item for _, item in self.items()]

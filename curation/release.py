@@ -39,7 +39,8 @@ from curation.normalise import NORMALISER_VERSION
 from curation.parquet_io import ShardWriter, sha256_file
 
 #: Row identity per table: a row with the same key and digest is "unchanged".
-KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "zone_gold": ("page_id", "origin"), "entity_gold": ("page_id", "origin"), "annotations": ("project", "annotation_id", "updated_at")}
+KEYS = {"pages": ("page_id",), "boilerplate_gold": ("page_id", "origin"), "zone_gold": ("page_id", "origin"),
+        "entity_gold": ("page_id", "origin"), "annotations": ("project", "annotation_id", "updated_at")}
 LOCK = ".release.lock"
 #: Staging files copied into the release beside the tables, for provenance (conflicts, policy).
 STAGED_DOCUMENTS = ("conflicts.jsonl", "adjudication.json", "review_log.jsonl", "amendments.jsonl")
@@ -194,7 +195,7 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
         # The parent's very texts and nothing new: its clusters stand (recomputing gives the same links).
         duplicate_of = {p["page_id"]: p["duplicate_of"] for p in pages_meta if p["duplicate_of"]}
     else:
-        dup = near_dup.clusters((p["page_id"], p["text"], p["text_sha256"]) for p in pages_meta)
+        dup = near_dup.clusters_of_rows((p["page_id"], p["text"], p["text_sha256"]) for p in pages_meta)
         duplicate_of = {p: rep for p, rep in dup.items() if rep != p}
     # Released pages never change split: a duplicate link between two released splits is dropped.
     crossing = [p for p, rep in duplicate_of.items() if p in previous and rep in previous and previous[p] != previous[rep]]

@@ -98,7 +98,7 @@ class TableSchema:
         """The Arrow schema plus the ``huggingface`` metadata key that ``datasets`` reads back.
 
         ``load_dataset(data_files=...)`` ignores the card's YAML features, so each Parquet file
-        carries its own (FACTS.md: HF datasets pitfalls).
+        carries its own (``datasets`` reads the features from the Parquet schema's ``huggingface`` key).
         """
         hf = json.dumps({"info": {"features": self.features.to_dict()}})
         return self.arrow.with_metadata({**self.arrow.metadata, b"huggingface": hf.encode()})

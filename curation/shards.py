@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -187,14 +187,21 @@ def page_row(record: dict[str, Any]) -> dict[str, Any]:
     return {name: record.get(name) for name in schema.load("pages", INGEST_PAGES_SCHEMA).column_names}
 
 
-def run_shard(shard: Shard) -> dict[str, Any]:
-    """Run the ingest steps over one shard into its work folder; returns its `_done` record.
+def step_names(steps: Sequence[pipeline.Step]) -> list[str]:
+    """How a `_done` marker records the steps a shard ran (a shard run with other steps is redone)."""
+    return [f"{step.__module__}.{step.__qualname__}" for step in steps]
+
+
+def run_shard(shard: Shard, steps: Sequence[pipeline.Step] | None = None) -> dict[str, Any]:
+    """Run the ingest steps (default: ``curation.steps.INGEST_STEPS``) over one shard into its work
+    folder; returns its `_done` record.
 
     Idempotent: whatever a dead attempt left in the folder is removed first, and `_done` is
     written last (temp file + rename), so a shard is either finished or absent.
     """
     from curation.steps import INGEST_STEPS
 
+    steps = list(INGEST_STEPS if steps is None else steps)
     work = Path(shard.work_dir)
     if work.exists():
         shutil.rmtree(work)
@@ -204,8 +211,8 @@ def run_shard(shard: Shard) -> dict[str, Any]:
     gold = ShardWriter("boilerplate_gold", work, f"boilerplate_gold-{shard.name}")
     keys: dict[int, list[list[str]]] = {}
     try:
-        for record in pipeline.run(read_shard(shard), INGEST_STEPS, ctx):
-            gold_row = record.pop("_gold_row", None)
+        for record in pipeline.run(read_shard(shard), steps, ctx):
+            gold_row = record.pop("gold_row", None)
             pages.write(page_row(record))
             if gold_row is not None:
                 gold.write(gold_row)
@@ -229,9 +236,17 @@ def run_shard(shard: Shard) -> dict[str, Any]:
         "notes": len(ctx.notes),
         "files": {"pages": [f["file"].name for f in page_files], "boilerplate_gold": [f["file"].name for f in gold_files]},
         "pid": os.getpid(),
+        "steps": step_names(steps),
     }
     atomic_write_text(work / DONE, json.dumps(done, indent=1) + "\n")
     return done
+
+
+def run_shard_with(task: tuple[Shard, Sequence[pipeline.Step]]) -> dict[str, Any]:
+    """``run_shard(shard, steps)`` for engines that map a plain function over one argument (Ray
+    takes no ``functools.partial``); the steps are module-level functions, so they pickle."""
+    shard, steps = task
+    return run_shard(shard, steps)
 
 
 def write_jsonl(path: Path, rows: list) -> None:

@@ -13,14 +13,13 @@ from typing import ClassVar
 
 from benchmarks.systems import REGISTRY, System, register
 
-
 HANG_ON = "042bb7b5fedab6eac7db576522b89b93904c237d344bcbe14a6a5ab7f7335856"  # first fixture page
 
 
 @dataclass(frozen=True)
 class _Fault(System):
     task: ClassVar[str] = "boilerplate"
-    package: ClassVar[str | None] = "pytest"  # a real version, so outputs are cacheable
+    package: ClassVar[str | None] = "pytest"  # a real version (outputs are cacheable: System.cacheable)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import bench_fault_systems
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -16,7 +17,6 @@ from benchmarks.perf.aeb_live import aeb_pages
 from benchmarks.tasks import get_task
 from curation import schema
 from pagegold.cli import main
-import bench_fault_systems  # noqa: F401 - registers the fault systems in this process too
 
 FIXTURE = Path(__file__).parent / "fixtures" / "aeb"
 TASK = get_task("boilerplate")

@@ -83,7 +83,7 @@ docs = st.lists(st.tuples(flat_spans(), flat_spans()), min_size=1, max_size=6)
 
 def nervaluate_results(gold_docs, pred_docs):
     def conv(docs):
-        return [[{"label": l, "start": s, "end": e - 1} for s, e, l in doc] for doc in docs]
+        return [[{"label": lab, "start": s, "end": e - 1} for s, e, lab in doc] for doc in docs]
 
     # the dict loader needs at least one list of dicts to infer its format
     evaluator = nervaluate.Evaluator(conv(gold_docs), conv(pred_docs), tags=LABELS, loader="dict")
@@ -155,8 +155,8 @@ def test_strict_and_conll_equal_seqeval_strict(pairs):
        st.lists(st.tuples(st.integers(0, 50), st.integers(1, 15), st.sampled_from(LABELS)), max_size=12),
        st.randoms())
 def test_any_annotation_is_order_independent_and_consistent(g, p, rnd):
-    gold = [(s, s + n, l) for s, n, l in g]
-    pred = [(s, s + n, l) for s, n, l in p]
+    gold = [(s, s + n, lab) for s, n, lab in g]
+    pred = [(s, s + n, lab) for s, n, lab in p]
     a = evaluate([gold], [pred])
     rnd.shuffle(gold)
     rnd.shuffle(pred)

@@ -12,9 +12,10 @@ from benchmarks import stats
 from benchmarks.alignment import TextView, ZoneIndex, align_text, zones_from_gold
 from benchmarks.labels import UnknownLabel, to_conll
 from benchmarks.metrics.entities import evaluate
-from benchmarks.systems import REGISTRY, System
+from benchmarks.systems import GOLD_ZONES, REGISTRY, System
 from benchmarks.systems.base import MissingDependency
-from benchmarks.systems.ner_baselines import Gazetteer, GazetteerNER, capitalised_runs
+from benchmarks.systems.ner import get_entity_system
+from benchmarks.systems.ner_baselines import Gazetteer, GazetteerNER
 from benchmarks.tasks import TASKS
 from benchmarks.tasks.entities import (
     GOLD_MAIN,
@@ -25,7 +26,6 @@ from benchmarks.tasks.entities import (
     place,
     run_on_input,
 )
-from benchmarks.systems.ner import PredictionsFile, get_entity_system
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +143,7 @@ def test_gazetteer_longest_match_and_majority_label():
 class FakeExtractor(System):
     name = "test-fake-extractor"
     task = "boilerplate"
+    needs = frozenset({GOLD_ZONES})  # it cheats: the "extracted" article is built from the gold zones
 
     def run(self, page):
         from entity_fixtures import extracted_article, seed_like_page
@@ -152,10 +153,10 @@ class FakeExtractor(System):
 
 @pytest.fixture
 def fake_extractor():
-    REGISTRY[FakeExtractor.name] = FakeExtractor()
+    REGISTRY.add(FakeExtractor.name, FakeExtractor())
     yield FakeExtractor.name
     for name in [n for n in REGISTRY if n.startswith(FakeExtractor.name)]:  # and its pipelines
-        del REGISTRY[name]
+        REGISTRY.remove(name)
 
 
 def test_pipeline_matches_gold_main_and_removes_leaks(seed, fake_extractor):
@@ -254,23 +255,22 @@ def test_missing_spacy_model_gives_pip_hint():
         system.extract("Some text")
 
 
-def test_in_process_benchmark_rows_leaderboard_and_plots(tmp_path, seed, fake_extractor):
-    from benchmarks.tasks.entities_bench import leaderboard_markdown, plot, run_benchmark
+def test_pipeline_task_scores_each_input_in_process(seed, fake_extractor):
+    """The three inputs through the pipeline task's own scoring path (what ``bench run`` does after
+    the workers): page text leaks boilerplate entities, the gold zones and a clean extractor do not."""
+    from benchmarks.runner import _job_page
 
+    task = TASKS["pipeline"]
     page, gold, _ = seed
     second = dict(page, page_id="seedlike0000002", source="other")
-    golds = {page["page_id"]: gold, second["page_id"]: dict(gold, page_id=second["page_id"])}
-    rows = run_benchmark([page, second], golds, ["capitalisation"], ["page_text", "gold_main", fake_extractor], resamples=50)
-    by_input = {r["input"]: r for r in rows}
-    assert by_input["page_text"]["leak_rate"] > 0.2
-    assert by_input["gold_main"]["leak_rate"] == 0 and by_input[fake_extractor]["leak_rate"] == 0
-    assert by_input["gold_main"]["strict_precision"] > by_input["page_text"]["strict_precision"]
-    assert set(by_input["page_text"]["by_source"]) == {"test", "other"}
-    assert all(r["errors"] == 0 for r in rows)
-    md = leaderboard_markdown(rows)
-    assert md.count("\n") == 2 + len(rows) and "capitalisation" in md
-    pytest.importorskip("matplotlib")
-    assert all(p.stat().st_size > 0 for p in plot(rows, tmp_path))
+    pages = [page, second]
+    golds = [gold, dict(gold, page_id=second["page_id"])]
+    names = ["page_text+capitalisation", "gold+capitalisation", f"{fake_extractor}+capitalisation"]
+    outputs = {n: [REGISTRY[n].run(_job_page(p, g, REGISTRY[n])) for p, g in zip(pages, golds)] for n in names}
+    scores = {n: {k: float(v) for k, v in task.aggregate(s).items()} for n, s in task.stats_by_system(pages, golds, outputs).items()}
+    assert scores["page_text+capitalisation"]["leak_rate"] > 0.2
+    assert scores["gold+capitalisation"]["leak_rate"] == 0 and scores[f"{fake_extractor}+capitalisation"]["leak_rate"] == 0
+    assert scores["gold+capitalisation"]["strict_precision"] > scores["page_text+capitalisation"]["strict_precision"]
 
 
 def test_pipeline_task_names_and_versions(tmp_path, fake_extractor):

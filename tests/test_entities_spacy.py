@@ -7,10 +7,10 @@ from entity_fixtures import extracted_article, seed_like_page
 
 pytest.importorskip("spacy", reason='spaCy is in the "ner" extra: pip install "pagegold[ner]"')
 
-from benchmarks.alignment import ZoneIndex, zones_from_gold  # noqa: E402
-from benchmarks.labels import LABELS  # noqa: E402
-from benchmarks.systems.ner import _load_spacy, get_entity_system  # noqa: E402
-from benchmarks.tasks.entities import GOLD_MAIN, PAGE_TEXT, page_stats, run_on_input  # noqa: E402
+from benchmarks.alignment import ZoneIndex, zones_from_gold
+from benchmarks.labels import LABELS
+from benchmarks.systems.ner import _load_spacy, get_entity_system
+from benchmarks.tasks.entities import GOLD_MAIN, PAGE_TEXT, page_stats, run_on_input
 
 
 @pytest.fixture(scope="module")

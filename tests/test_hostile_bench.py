@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-import bench_hostile_systems  # noqa: F401 - registers the hostile systems in this process too
+import bench_hostile_systems
 import pyarrow.parquet as pq
 import pytest
 

@@ -140,6 +140,8 @@ def test_missing_and_unreadable_paths(tmp_path: Path, monkeypatch):
 
 def test_every_command_has_help():
     runner = CliRunner()
-    for args in (["--help"], ["ingest", "--help"], ["release", "--help"], ["verify", "--help"], ["export-hub", "--help"], ["card", "--help"], ["bench", "--help"]):
+    commands = (["--help"], ["ingest", "--help"], ["release", "--help"], ["verify", "--help"], ["export-hub", "--help"],
+                ["card", "--help"], ["bench", "--help"])
+    for args in commands:
         result = runner.invoke(main, args)
         assert result.exit_code == 0 and "Usage" in result.output, args

@@ -28,7 +28,7 @@ try:
         page_row,
     )
 except ImportError:  # tests/ turned into a package (or --import-mode=importlib)
-    from tests.conftest_labelstudio import (  # noqa: F401
+    from tests.conftest_labelstudio import (
         PAGE_LINES,
         _write,
         find,
@@ -215,7 +215,7 @@ def test_two_pulls_at_once_both_land(ls, env, monkeypatch):
         try:
             sdk2, conn2 = client.connect()
             reports[name] = pull(sdk2, conn2, name)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(n,)) for n in ("h-one", "h-two")]

@@ -92,7 +92,7 @@ def test_push_without_prelabels_is_idempotent(ls, env):
 
 def test_push_with_prelabels(ls, env, tmp_path):
     sdk, conn, _ = ls
-    summit, match = env["pages"]["p-summit"], env["pages"]["p-match"]
+    summit = env["pages"]["p-summit"]
     preds = tmp_path / "preds.jsonl"
     rows = [
         {"page_id": "p-summit", "text_sha256": summit["text_sha256"], "system": "spacy", "system_version": "3.8",

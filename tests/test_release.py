@@ -142,11 +142,19 @@ def test_hugging_face_loads_latest_and_versioned_configs(checkout: Path, tmp_pat
     assert first["text"][first["blocks"][0]["start"] : first["blocks"][0]["end"]]
 
 
-def test_near_duplicates_cluster_and_distinct_pages_do_not():
+def test_near_duplicates_cluster_and_distinct_pages_do_not(tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     base = " ".join(f"word{i}" for i in range(300))
     near = base.replace("word150", "changed")
     other = " ".join(f"other{i}" for i in range(300))
-    reps = near_dup.clusters([("b", base, "h1"), ("a", near, "h2"), ("c", other, "h3"), ("d", other, "h3")])
+    rows = [("b", base, "h1"), ("a", near, "h2"), ("c", other, "h3"), ("d", other, "h3"), ("e", "a short page", "h4")]
+    files = []
+    for i, part in enumerate((rows[:2], rows[2:])):  # two files, so pairs are found across map tasks
+        files.append(tmp_path / f"pages-{i}.parquet")
+        pq.write_table(pa.table({k: [r[j] for r in part] for j, k in enumerate(("page_id", "text", "text_sha256"))}), files[-1])
+    reps = near_dup.clusters([[f] for f in files])
     assert reps == {"a": "a", "b": "a", "c": "c", "d": "c"}
 
 

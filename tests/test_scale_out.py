@@ -221,30 +221,38 @@ def near_dup_pages(tmp_path_factory) -> list[list[str]]:
 
 
 def expected_clusters(groups: list[list[str]]) -> dict[str, str]:
+    """The oracle: every pair of pages compared (same text hash, or signature similarity over the
+    threshold), no banding, no files; union-find over the pairs found."""
+    import numpy as np
+
     from curation import near_dup
 
     rows = [r for files in groups for f in files for r in pq.read_table(f, columns=["page_id", "text", "text_sha256"]).to_pylist()]
-    return near_dup.clusters((r["page_id"], r["text"], r["text_sha256"]) for r in rows)
+    sigs = {r["page_id"]: near_dup.signature(r["text"]) for r in rows}
+    pairs = [(a["page_id"], b["page_id"]) for i, a in enumerate(rows) for b in rows[i + 1:]
+             if a["text_sha256"] == b["text_sha256"] or np.mean(sigs[a["page_id"]] == sigs[b["page_id"]]) >= near_dup.THRESHOLD]
+    return near_dup.representatives(pairs)
 
 
-def test_sharded_near_dup_equals_in_memory_clusters(near_dup_pages: list[list[str]], tmp_path: Path):
-    from curation import near_dup_sharded
+def test_sharded_near_dup_equals_all_pairs_compared(near_dup_pages: list[list[str]], tmp_path: Path):
+    from curation import near_dup
 
     expected = expected_clusters(near_dup_pages)
     assert len(expected) == 10 and len(set(expected.values())) == 5  # five pairs found
-    assert near_dup_sharded.clusters(near_dup_pages, tmp_path / "w1") == expected
+    assert near_dup.clusters(near_dup_pages, tmp_path / "w1") == expected
+    assert near_dup.clusters(near_dup_pages) == expected  # scratch in a temporary folder
     pool = engines.LocalEngine(jobs=2)
     try:
-        assert near_dup_sharded.clusters(near_dup_pages, tmp_path / "w2", pool) == expected
+        assert near_dup.clusters(near_dup_pages, tmp_path / "w2", pool) == expected
     finally:
         pool.close()
 
 
 @pytest.mark.ray
 def test_sharded_near_dup_on_ray(local_ray, near_dup_pages: list[list[str]], tmp_path: Path):
-    from curation import near_dup_sharded
+    from curation import near_dup
 
     engine = engines.make_engine("ray")
-    assert near_dup_sharded.clusters(near_dup_pages, tmp_path / "w", engine) == expected_clusters(near_dup_pages)
+    assert near_dup.clusters(near_dup_pages, tmp_path / "w", engine) == expected_clusters(near_dup_pages)
     engine.close()  # joined the test's Ray: leaves it running
     assert local_ray.is_initialized()

@@ -15,7 +15,8 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def pages():
-    return dataset.read_table("pages", "1.0.0", columns=["page_id", "source", "source_id", "split", "domain", "published", "section", "text", "license", "url"]).to_pylist()
+    columns = ["page_id", "source", "source_id", "split", "domain", "published", "section", "text", "license", "url"]
+    return dataset.read_table("pages", "1.0.0", columns=columns).to_pylist()
 
 
 def test_every_release_verifies():

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from benchmarks.metrics import Metric, mean_over_pages, register_metric
 from benchmarks.metrics.token_hashes import TokenHashes, hash_tokens, mix64
 
 # the same flags as AEB (IGNORECASE etc. change nothing for \w+ but keep the port literal)
@@ -41,12 +42,48 @@ STAT_KEYS = ("aeb_tp", "aeb_fp", "aeb_fn", "aeb_exact")
 
 
 def tokenize(text: str | None) -> list[str]:
-    """AEB tokens: ``\\w+`` runs, case kept."""
+    """AEB tokens: ``\\w+`` runs, case kept (AEB's ``_tokenize``).
+
+    Parameters
+    ----------
+    text : str or None
+        A gold or predicted text; None counts as empty.
+
+    Returns
+    -------
+    list of str
+        The tokens in order.
+
+    Examples
+    --------
+    >>> tokenize("Hello, world! 42")
+    ['Hello', 'world', '42']
+    """
     return _TOKEN_RE.findall(text or "")
 
 
 def shingles(tokens: Sequence[str], n: int = NGRAM) -> Counter:
-    """Multiset of n-token shingles; 1..n-1 tokens give one short shingle, none give none."""
+    """Multiset of n-token shingles; 1..n-1 tokens give one short shingle, none give none.
+
+    Parameters
+    ----------
+    tokens : sequence of str
+        Tokens from ``tokenize``.
+    n : int
+        Shingle length (AEB: 4).
+
+    Returns
+    -------
+    collections.Counter
+        Shingle (a tuple of tokens) → how often it occurs.
+
+    Examples
+    --------
+    >>> sorted(shingles(["a", "b", "c", "d", "e"]).items())
+    [(('a', 'b', 'c', 'd'), 1), (('b', 'c', 'd', 'e'), 1)]
+    >>> shingles(["a", "b"])
+    Counter({('a', 'b'): 1})
+    """
     if len(tokens) < n:
         return Counter([tuple(tokens)]) if tokens else Counter()
     return Counter(zip(*(tokens[i:] for i in range(n))))
@@ -81,7 +118,28 @@ def _page(gold: str | None, pred: str | None) -> tuple[float, float, float, floa
 
 
 def shingle_counts(gold: str | None, pred: str | None, n: int = NGRAM) -> tuple[float, float, float]:
-    """Normalised (TP, FP, FN) of one page, as AEB's ``string_shingle_matching``."""
+    """Normalised (TP, FP, FN) of one page, as AEB's ``string_shingle_matching``.
+
+    The shingle multisets of gold and prediction are intersected; each count is divided by the
+    size of their union, so the three add up to 1 on a page with any shingle.
+
+    Parameters
+    ----------
+    gold, pred : str or None
+        Gold main text and system output (None: empty).
+    n : int
+        Shingle length.
+
+    Returns
+    -------
+    tuple of float
+        (TP, FP, FN).
+
+    Examples
+    --------
+    >>> shingle_counts("the cat sat on the mat", "the cat sat on a mat")
+    (0.2, 0.4, 0.4)
+    """
     if n != NGRAM:
         g, p = shingles(tokenize(gold), n), shingles(tokenize(pred), n)
         tp = float(sum((g & p).values()))
@@ -92,17 +150,68 @@ def shingle_counts(gold: str | None, pred: str | None, n: int = NGRAM) -> tuple[
 
 
 def exact_match(gold: str | None, pred: str | None) -> float:
-    """AEB accuracy of one page: 1.0 if the token lists are equal."""
+    """AEB accuracy of one page: 1.0 if the token lists are equal.
+
+    Parameters
+    ----------
+    gold, pred : str or None
+        Gold main text and system output.
+
+    Returns
+    -------
+    float
+        1.0 or 0.0 (punctuation and whitespace do not count; case does).
+
+    Examples
+    --------
+    >>> exact_match("The cat.", "The  cat"), exact_match("The cat", "the cat")
+    (1.0, 0.0)
+    """
     return float(tokenize(gold) == tokenize(pred))
 
 
 def page_stats(gold: str | None, pred: str | None) -> dict[str, float]:
-    """Per-page sufficient statistics for ``aggregate``."""
+    """Per-page sufficient statistics for ``aggregate``.
+
+    Parameters
+    ----------
+    gold, pred : str or None
+        Gold main text and system output.
+
+    Returns
+    -------
+    dict
+        ``aeb_tp``, ``aeb_fp``, ``aeb_fn`` (``shingle_counts``) and ``aeb_exact`` (``exact_match``).
+
+    Examples
+    --------
+    >>> page_stats("the cat sat on the mat", "the cat sat on a mat")
+    {'aeb_tp': 0.2, 'aeb_fp': 0.4, 'aeb_fn': 0.4, 'aeb_exact': 0.0}
+    """
     return dict(zip(STAT_KEYS, _page(gold, pred)))
 
 
 def page_precision_recall(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """AEB's per-page ``precision_score`` and ``recall_score``, elementwise."""
+    """AEB's per-page ``precision_score`` and ``recall_score``, elementwise.
+
+    A page with FP = FN = 0 is perfect (1, 1); otherwise 0/0 is 0.
+
+    Parameters
+    ----------
+    tp, fp, fn : numpy.ndarray
+        Per-page normalised counts (any shape).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (precision, recall), the shape of the inputs.
+
+    Examples
+    --------
+    >>> p, r = page_precision_recall(np.array([1.0, 0.0, 0.0]), np.array([1.0, 0.0, 1.0]), np.array([0.0, 0.0, 1.0]))
+    >>> p.tolist(), r.tolist()
+    ([0.5, 1.0, 0.0], [1.0, 1.0, 0.0])
+    """
     perfect = (fp == 0) & (fn == 0)
     # counts are ≥ 0, so "TP = FP = 0" is "TP + FP = 0", where precision is 0
     predicted, relevant = tp + fp, tp + fn
@@ -116,20 +225,42 @@ def page_precision_recall(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tup
 def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """AEB precision, recall, F1 (of the means) and accuracy over the last axis.
 
-    A selection without any non-empty prediction has no defined precision (AEB's ``statistics.mean``
-    raises there); PageGold scores it 0, so that the ``empty`` baseline gets F1 = 0 instead of an
-    error. A selection without non-empty gold has an undefined recall (NaN).
+    Precision is the mean over pages with a non-empty prediction, recall the mean over pages
+    with non-empty gold (AEB's ``evaluate``), F1 the harmonic mean of the two means. A selection
+    without any non-empty prediction has no defined precision (AEB's ``statistics.mean`` raises
+    there); PageGold scores it 0, so that the ``empty`` baseline gets F1 = 0 instead of an error.
+    A selection without non-empty gold has an undefined recall (NaN). Pages whose statistics are
+    NaN (gold without main text) are left out.
+
+    Parameters
+    ----------
+    stats : mapping of str to numpy.ndarray
+        ``page_stats`` keys → arrays of shape ``(..., n_pages)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``f1``, ``precision``, ``recall``, ``accuracy``, reduced over the last axis.
+
+    Examples
+    --------
+    >>> stats = corpus_stats(["the cat sat on the mat", "a dog ran"], ["the cat sat on a mat", None])
+    >>> {k: round(float(v), 4) for k, v in aggregate(stats).items()}
+    {'f1': 0.2222, 'precision': 0.3333, 'recall': 0.1667, 'accuracy': 0.0}
     """
     tp, fp, fn = (np.asarray(stats[k], dtype=float) for k in ("aeb_tp", "aeb_fp", "aeb_fn"))
     exact = np.asarray(stats["aeb_exact"], dtype=float)
+    scored = ~np.isnan(tp)  # NaN: a page whose gold has no main text (not scored by AEB)
+    if not scored.all():
+        tp, fp, fn = (np.where(scored, x, 0.0) for x in (tp, fp, fn))
     p_page, r_page = page_precision_recall(tp, fp, fn)
-    p_mask, r_mask = (tp + fp) > 0, (tp + fn) > 0
+    p_mask, r_mask = ((tp + fp) > 0) & scored, ((tp + fn) > 0) & scored
     with np.errstate(divide="ignore", invalid="ignore"):
         n_pred = p_mask.sum(-1)
         precision = np.where(n_pred > 0, np.where(p_mask, p_page, 0.0).sum(-1) / np.maximum(n_pred, 1), 0.0)
         recall = np.where(r_mask, r_page, 0.0).sum(-1) / r_mask.sum(-1)
         f1 = np.where(precision + recall > 0, 2 * precision * recall / np.where(precision + recall > 0, precision + recall, 1.0), 0.0)
-    return {"f1": f1, "precision": precision, "recall": recall, "accuracy": exact.mean(-1)}
+    return {"f1": f1, "precision": precision, "recall": recall, "accuracy": mean_over_pages(exact)}
 
 
 def corpus_stats(gold: Sequence[str | None], pred: Sequence[str | None]) -> dict[str, np.ndarray]:
@@ -137,6 +268,21 @@ def corpus_stats(gold: Sequence[str | None], pred: Sequence[str | None]) -> dict
 
     The same values as ``page_stats`` page by page, computed for all pages at once on hashed
     tokens (``token_hashes``): the speed of scoring many outputs comes from here.
+
+    Parameters
+    ----------
+    gold, pred : sequence of str or None
+        Gold main texts and system outputs, page by page.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``page_stats`` keys → one value per page.
+
+    Examples
+    --------
+    >>> {k: v.tolist() for k, v in corpus_stats(["the cat sat on the mat", "a dog ran"], ["the cat sat on a mat", None]).items()}
+    {'aeb_tp': [0.2, 0.0], 'aeb_fp': [0.4, 0.0], 'aeb_fn': [0.4, 1.0], 'aeb_exact': [0.0, 0.0]}
     """
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold texts but {len(pred)} predictions")
@@ -169,7 +315,23 @@ def _token_lists_equal(gold: _Profile, pred: _Profile, fp: np.ndarray, fn: np.nd
 
 def prepare_gold(gold: Sequence[str | None]) -> None:
     """Index a gold corpus now, so that ``corpus_stats`` calls against it (in this process or in
-    processes forked from it) find it ready."""
+    processes forked from it) find it ready.
+
+    Parameters
+    ----------
+    gold : sequence of str or None
+        The gold main texts, in the order later ``corpus_stats`` calls give them.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> prepare_gold(["the cat sat on the mat", "a dog ran"])
+    >>> corpus_stats(["the cat sat on the mat", "a dog ran"], ["a dog ran", "a dog ran"])["aeb_exact"].tolist()
+    [0.0, 1.0]
+    """
     _gold_index(tuple(gold))
 
 
@@ -248,3 +410,36 @@ def _shingle_keys(tok: TokenHashes, shift: int) -> np.ndarray:
         keys >>= np.uint64(64 - shift)
         keys |= (np.concatenate(pages) if len(pages) > 1 else pages[0]).astype(np.uint64) << np.uint64(shift)
         return keys
+
+
+class AEB(Metric):
+    """AEB shingle precision, recall, F1 (of the means) and accuracy against the gold main text."""
+
+    name = "aeb"
+    prefix = "aeb"
+    stat_keys = STAT_KEYS
+    columns = ("aeb_f1", "aeb_precision", "aeb_recall", "aeb_accuracy")
+    board = ("aeb_f1", "aeb_precision", "aeb_recall")
+    gold_fields = ("main_text",)
+
+    def page_stats(self, page, gold, output):
+        return page_stats(gold["main_text"], output if isinstance(output, str) else None)
+
+    def corpus_stats(self, pages, golds, outputs):
+        """Vectorised over all pages; pages without gold main text get NaN statistics."""
+        keep = [i for i, (p, g) in enumerate(zip(pages, golds)) if self.supports(p, g)]
+        texts = [o if isinstance(o, str) else None for o in outputs]
+        if len(keep) == len(golds):
+            return corpus_stats([g["main_text"] for g in golds], texts)
+        out = {k: np.full(len(golds), np.nan) for k in STAT_KEYS}
+        if keep:
+            part = corpus_stats([golds[i]["main_text"] for i in keep], [texts[i] for i in keep])
+            for k in STAT_KEYS:
+                out[k][keep] = part[k]
+        return out
+
+    def aggregate(self, stats):
+        return {f"aeb_{k}": v for k, v in aggregate(stats).items()}
+
+
+register_metric(AEB())

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from benchmarks.metrics import bow
+from benchmarks.metrics import Metric, bow, register_metric
 
 _WORD_RE = re.compile(r"\w+")
 STAT_KEYS = ("block_precision", "block_recall", "block_f1")
@@ -49,7 +49,34 @@ def _page_profile(text: str, blocks: Sequence[Mapping[str, int]], n: int) -> tup
 
 
 def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str | None, threshold: float = 0.5, n: int = 3) -> list[int]:
-    """Indices of blocks of ``text`` that ``output`` covers (see module docstring)."""
+    """Indices of blocks of ``text`` that ``output`` covers (see module docstring).
+
+    Parameters
+    ----------
+    text : str
+        The page's normalised text.
+    blocks : sequence of mapping
+        The page's blocks (``start``, ``end`` offsets into ``text``).
+    output : str or None
+        System output.
+    threshold : float
+        Share of a block's tokens that must be covered (by page n-grams the output also holds) for
+        the block to count as predicted main.
+    n : int
+        n-gram length (tokens).
+
+    Returns
+    -------
+    list of int
+        Block indices, ascending.
+
+    Examples
+    --------
+    >>> text = "Home | News\\nThe cat sat on the mat all day long.\\nShare this story"
+    >>> blocks = [{"start": 0, "end": 11}, {"start": 12, "end": 48}, {"start": 49, "end": 65}]
+    >>> predicted_blocks(text, blocks, "The cat sat on the mat all day long.")
+    [1]
+    """
     out_tokens = bow.tokenize(output)  # the same lowercased \\w+ words, cached across the two metrics
     if not out_tokens:
         return []
@@ -75,7 +102,25 @@ def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str
 
 
 def block_prf(predicted: Iterable[int], gold: Iterable[int], scorable: Iterable[int] | None = None) -> tuple[float, float, float]:
-    """(precision, recall, F1) of predicted vs gold block indices, optionally restricted to ``scorable``."""
+    """(precision, recall, F1) of predicted vs gold block indices, optionally restricted to ``scorable``.
+
+    Parameters
+    ----------
+    predicted, gold : iterable of int
+        Block indices.
+    scorable : iterable of int, optional
+        Only these blocks count (blocks with at least one token).
+
+    Returns
+    -------
+    tuple of float
+        (precision, recall, F1), with WCXB's empty conventions.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in block_prf([1, 2], [1])]
+    [0.5, 1.0, 0.6667]
+    """
     pred, true = set(predicted), set(gold)
     if scorable is not None:
         keep = set(scorable)
@@ -90,13 +135,83 @@ def block_prf(predicted: Iterable[int], gold: Iterable[int], scorable: Iterable[
 
 
 def page_stats(text: str, blocks: Sequence[Mapping[str, int]], gold_blocks: Iterable[int], output: str | None) -> dict[str, float]:
+    """Per-page sufficient statistics for ``aggregate``: ``block_prf`` of ``predicted_blocks``.
+
+    Parameters
+    ----------
+    text : str
+        The page's normalised text.
+    blocks : sequence of mapping
+        The page's blocks.
+    gold_blocks : iterable of int
+        ``boilerplate_gold.main_blocks``.
+    output : str or None
+        System output.
+
+    Returns
+    -------
+    dict
+        ``block_precision``, ``block_recall``, ``block_f1``.
+
+    Examples
+    --------
+    >>> text = "Home | News\\nThe cat sat on the mat all day long.\\nShare this story"
+    >>> blocks = [{"start": 0, "end": 11}, {"start": 12, "end": 48}, {"start": 49, "end": 65}]
+    >>> page_stats(text, blocks, [1], "The cat sat on the mat all day long.")
+    {'block_precision': 1.0, 'block_recall': 1.0, 'block_f1': 1.0}
+    """
     scorable = _page_profile(text, blocks, 3)[2].keys()  # blocks with at least one token
     return dict(zip(STAT_KEYS, block_prf(predicted_blocks(text, blocks, output), gold_blocks, scorable)))
 
 
 def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {
-        "f1": np.asarray(stats["block_f1"], dtype=float).mean(-1),
-        "precision": np.asarray(stats["block_precision"], dtype=float).mean(-1),
-        "recall": np.asarray(stats["block_recall"], dtype=float).mean(-1),
-    }
+    """Macro means over the pages that have block gold (NaN statistics mark pages without).
+
+    Parameters
+    ----------
+    stats : mapping of str to numpy.ndarray
+        ``page_stats`` keys → arrays of shape ``(..., n_pages)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``f1``, ``precision``, ``recall``.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, np.nan, 0.5])
+    >>> {k: float(v) for k, v in aggregate({"block_f1": x, "block_precision": x, "block_recall": x}).items()}
+    {'f1': 0.75, 'precision': 0.75, 'recall': 0.75}
+    """
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for key, name in (("block_f1", "f1"), ("block_precision", "precision"), ("block_recall", "recall")):
+            v = np.asarray(stats[key], dtype=float)
+            valid = ~np.isnan(v)
+            out[name] = np.where(valid, v, 0.0).sum(-1) / valid.sum(-1)
+    return out
+
+
+class Blocks(Metric):
+    """Block precision, recall and F1 against ``boilerplate_gold.main_blocks`` (runs on a release only)."""
+
+    name = "blocks"
+    prefix = "block"
+    stat_keys = STAT_KEYS
+    columns = ("block_f1", "block_precision", "block_recall")
+    board = ("block_f1",)
+    gold_fields = ("main_blocks",)
+    from_files = False
+
+    def supports(self, page, gold):
+        # block indices only mean something on the text the gold was made on
+        return bool(gold.get("main_blocks") and page.get("blocks") and page.get("text_sha256") == gold.get("text_sha256"))
+
+    def page_stats(self, page, gold, output):
+        return page_stats(page["text"], page["blocks"], gold["main_blocks"], output if isinstance(output, str) else None)
+
+    def aggregate(self, stats):
+        return {f"block_{k}": v for k, v in aggregate(stats).items()}
+
+
+register_metric(Blocks())

@@ -17,12 +17,30 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from benchmarks.metrics import Metric, mean_over_pages, register_metric
+
 _WORD_RE = re.compile(r"\w+")
 STAT_KEYS = ("bow_precision", "bow_recall", "bow_f1")
 
 
 def tokenize(text: str | None) -> list[str]:
-    """Lowercased ``\\w+`` words (cached briefly: the block metric tokenises the same output)."""
+    """Lowercased ``\\w+`` words (cached briefly: the block metric tokenises the same output).
+
+    Parameters
+    ----------
+    text : str or None
+        Any text; None counts as empty.
+
+    Returns
+    -------
+    list of str
+        The words in order.
+
+    Examples
+    --------
+    >>> tokenize("The Cat, the cat!")
+    ['the', 'cat', 'the', 'cat']
+    """
     return list(_tokens(text)) if text else []
 
 
@@ -32,7 +50,26 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 
 def word_prf(gold: str | None, pred: str | None) -> tuple[float, float, float]:
-    """Per-page (precision, recall, F1) of lowercased word multisets, WCXB's ``word_f1``."""
+    """Per-page (precision, recall, F1) of lowercased word multisets, WCXB's ``word_f1``.
+
+    Overlap = size of the multiset intersection; P = overlap / predicted words, R = overlap / gold
+    words. Empty conventions as WCXB: both empty → 1, one empty → 0.
+
+    Parameters
+    ----------
+    gold, pred : str or None
+        Gold main text and system output.
+
+    Returns
+    -------
+    tuple of float
+        (precision, recall, F1).
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in word_prf("the cat sat", "the cat ran away")]
+    [0.5, 0.6667, 0.5714]
+    """
     pred_tokens, gold_tokens = tokenize(pred), tokenize(gold)
     if not gold_tokens:
         return (1.0, 1.0, 1.0) if not pred_tokens else (0.0, 0.0, 0.0)
@@ -44,13 +81,67 @@ def word_prf(gold: str | None, pred: str | None) -> tuple[float, float, float]:
 
 
 def page_stats(gold: str | None, pred: str | None) -> dict[str, float]:
+    """Per-page sufficient statistics for ``aggregate``: ``word_prf`` under the family's keys.
+
+    Parameters
+    ----------
+    gold, pred : str or None
+        Gold main text and system output.
+
+    Returns
+    -------
+    dict
+        ``bow_precision``, ``bow_recall``, ``bow_f1``.
+
+    Examples
+    --------
+    >>> {k: round(v, 4) for k, v in page_stats("the cat sat", "the cat ran away").items()}
+    {'bow_precision': 0.5, 'bow_recall': 0.6667, 'bow_f1': 0.5714}
+    """
     return dict(zip(STAT_KEYS, word_prf(gold, pred)))
 
 
 def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Macro means over the last axis."""
+    """Macro means over the last axis (pages with NaN statistics left out).
+
+    Parameters
+    ----------
+    stats : mapping of str to numpy.ndarray
+        ``page_stats`` keys → arrays of shape ``(..., n_pages)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``f1``, ``precision``, ``recall``.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 0.5, np.nan])
+    >>> {k: float(v) for k, v in aggregate({"bow_f1": x, "bow_precision": x, "bow_recall": x}).items()}
+    {'f1': 0.75, 'precision': 0.75, 'recall': 0.75}
+    """
     return {
-        "f1": np.asarray(stats["bow_f1"], dtype=float).mean(-1),
-        "precision": np.asarray(stats["bow_precision"], dtype=float).mean(-1),
-        "recall": np.asarray(stats["bow_recall"], dtype=float).mean(-1),
+        "f1": mean_over_pages(stats["bow_f1"]),
+        "precision": mean_over_pages(stats["bow_precision"]),
+        "recall": mean_over_pages(stats["bow_recall"]),
     }
+
+
+class BagOfWords(Metric):
+    """WCXB's bag-of-words precision, recall and F1 against the gold main text, macro means."""
+
+    name = "bow"
+    prefix = "bow"
+    stat_keys = STAT_KEYS
+    columns = ("bow_f1", "bow_precision", "bow_recall")
+    board = ("bow_f1",)
+    gold_fields = ("main_text",)
+
+    def page_stats(self, page, gold, output):
+        return page_stats(gold["main_text"], output if isinstance(output, str) else None)
+
+    def aggregate(self, stats):
+        return {f"bow_{k}": v for k, v in aggregate(stats).items()}
+
+
+register_metric(BagOfWords())

@@ -55,7 +55,7 @@ Agreement with the reference implementations (tested in tests/test_entities_metr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,23 @@ CONLL_FIELDS: tuple[str, ...] = ("correct", "n_pred", "n_gold")
 
 
 def as_spans(entities: Iterable[Any]) -> list[Span]:
-    """Normalise dicts ``{"start","end","label"}`` or tuples to validated ``(start, end, label)``."""
+    """Normalise dicts ``{"start","end","label"}`` or tuples to validated ``(start, end, label)``.
+
+    Parameters
+    ----------
+    entities : iterable
+        Entities as dicts or ``(start, end, label)`` tuples (end exclusive).
+
+    Returns
+    -------
+    list of tuple
+        ``(start, end, label)``; a ValueError names a non-integer or empty span.
+
+    Examples
+    --------
+    >>> as_spans([{"start": 0, "end": 5, "label": "PER"}, (10, 14, "LOC")])
+    [(0, 5, 'PER'), (10, 14, 'LOC')]
+    """
     try:
         spans = [(e["start"], e["end"], e["label"]) if type(e) is dict else (e[0], e[1], e[2]) for e in entities]
     except (KeyError, IndexError, TypeError) as exc:
@@ -208,9 +224,26 @@ def page_counts(
 ) -> tuple[list[list[int]], dict[str, list[list[int]]], list[int], dict[str, list[int]]]:
     """SemEval counts (4 modes × COR/INC/PAR/MIS/SPU) and CoNLL counts of one document.
 
-    Returns (overall, per label, conll, conll per label). Per label reuses the overall exact
-    pass: filtering to one label and then pairing equal (start, end, label) spans gives the same
-    pairs as pairing first and then filtering, and on one label exact = strict.
+    Per label reuses the overall exact pass: filtering to one label and then pairing equal
+    (start, end, label) spans gives the same pairs as pairing first and then filtering, and on
+    one label exact = strict.
+
+    Parameters
+    ----------
+    gold, pred : iterable
+        Gold and predicted entities of one document (see ``as_spans``).
+
+    Returns
+    -------
+    tuple
+        (overall, per label, conll, conll per label): overall is 4 rows (strict, exact, partial,
+        type) of [COR, INC, PAR, MIS, SPU]; conll is [correct, n_pred, n_gold].
+
+    Examples
+    --------
+    >>> overall, per_label, conll, _ = page_counts([(0, 5, "PER"), (10, 14, "LOC")], [(0, 5, "PER"), (10, 14, "ORG")])
+    >>> overall[0], conll
+    ([1, 1, 0, 0, 0], [1, 2, 2])
     """
     g = sorted(as_spans(gold))
     p = sorted(as_spans(pred))
@@ -274,7 +307,24 @@ def page_counts(
 
 
 def count_pages(golds: Sequence[Iterable[Any]], preds: Sequence[Iterable[Any]]) -> EntityCounts:
-    """Per-page counts for aligned lists of documents (one gold and one prediction list per page)."""
+    """Per-page counts for aligned lists of documents (one gold and one prediction list per page).
+
+    Parameters
+    ----------
+    golds, preds : sequence of iterable
+        Gold and predicted entities, page by page.
+
+    Returns
+    -------
+    EntityCounts
+        Arrays with a leading page axis, summed by ``summarise`` and ``bootstrap``.
+
+    Examples
+    --------
+    >>> counts = count_pages([[(0, 5, "PER")], [(0, 3, "ORG")]], [[(0, 5, "PER")], []])
+    >>> counts.overall.shape
+    (2, 4, 5)
+    """
     if len(golds) != len(preds):
         raise ValueError(f"{len(golds)} gold documents but {len(preds)} predicted ones")
     n = len(golds)
@@ -295,6 +345,21 @@ def prf(counts: np.ndarray) -> dict[str, np.ndarray]:
     """Precision, recall, F1 from summed counts of shape (..., 4 modes, 5 fields); 0 on 0/0.
 
     Vectorised over leading axes, so bootstrap resamples ((B, 4, 5) sums) cost one call.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        COR/INC/PAR/MIS/SPU per mode, shape ``(..., 4, 5)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``precision``, ``recall``, ``f1``, each of shape ``(..., 4)``.
+
+    Examples
+    --------
+    >>> prf(np.array([[3, 0, 0, 1, 1]] * 4))["f1"].tolist()
+    [0.75, 0.75, 0.75, 0.75]
     """
     counts = np.asarray(counts, dtype=np.float64)
     cor, inc, par, mis, spu = (counts[..., k] for k in range(5))
@@ -310,7 +375,23 @@ def prf(counts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def conll_prf(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """CoNLL exact-match precision, recall, F1 from summed (correct, n_pred, n_gold)."""
+    """CoNLL exact-match precision, recall, F1 from summed (correct, n_pred, n_gold).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Shape ``(..., 3)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``precision``, ``recall``, ``f1`` (0 on 0/0).
+
+    Examples
+    --------
+    >>> {k: round(float(v), 4) for k, v in conll_prf(np.array([3, 4, 5])).items()}
+    {'precision': 0.75, 'recall': 0.6, 'f1': 0.6667}
+    """
     counts = np.asarray(counts, dtype=np.float64)
     cor, npred, ngold = counts[..., 0], counts[..., 1], counts[..., 2]
     precision = np.where(npred > 0, cor / np.where(npred > 0, npred, 1), 0.0)
@@ -342,9 +423,26 @@ def _conll_table(summed: np.ndarray) -> dict[str, float | int]:
 def summarise(counts: EntityCounts, pages: np.ndarray | None = None) -> dict[str, Any]:
     """Micro-averaged scores (sums over pages, then ratios) as one JSON-able dict.
 
-    Keys: ``strict``, ``exact``, ``partial``, ``type`` (each with precision, recall, f1 and the
-    COR/INC/PAR/MIS/SPU counts), ``conll`` (exact-match P/R/F1) and ``per_label`` → label → the same.
-    ``pages`` optionally selects (or resamples) page indices.
+    Parameters
+    ----------
+    counts : EntityCounts
+        From ``count_pages``.
+    pages : numpy.ndarray, optional
+        Page indices to select (or resample).
+
+    Returns
+    -------
+    dict
+        ``strict``, ``exact``, ``partial``, ``type`` (each with precision, recall, f1 and the
+        COR/INC/PAR/MIS/SPU counts), ``conll`` (exact-match P/R/F1) and ``per_label`` → label →
+        the same.
+
+    Examples
+    --------
+    >>> counts = count_pages([[(0, 5, "PER")], [(0, 3, "ORG")]], [[(0, 5, "PER")], []])
+    >>> s = summarise(counts)["strict"]
+    >>> s["precision"], s["recall"], s["missed"]
+    (1.0, 0.5, 1)
     """
     sel = slice(None) if pages is None else pages
     out: dict[str, Any] = _mode_table(counts.overall[sel].sum(axis=0))
@@ -360,12 +458,44 @@ def summarise(counts: EntityCounts, pages: np.ndarray | None = None) -> dict[str
 
 
 def evaluate(golds: Sequence[Iterable[Any]], preds: Sequence[Iterable[Any]]) -> dict[str, Any]:
-    """Score aligned lists of documents; see the module docstring for every definition."""
+    """Score aligned lists of documents; see the module docstring for every definition.
+
+    Parameters
+    ----------
+    golds, preds : sequence of iterable
+        Gold and predicted entities, document by document.
+
+    Returns
+    -------
+    dict
+        As ``summarise``.
+
+    Examples
+    --------
+    >>> evaluate([[(0, 5, "PER"), (10, 14, "LOC")]], [[(0, 5, "PER"), (10, 14, "ORG")]])["strict"]["f1"]
+    0.5
+    """
     return summarise(count_pages(golds, preds))
 
 
 def conll_scores(golds: Sequence[Iterable[Any]], preds: Sequence[Iterable[Any]]) -> dict[str, float]:
-    """CoNLL-2003 exact-match micro precision, recall and F1 (conlleval / seqeval strict)."""
+    """CoNLL-2003 exact-match micro precision, recall and F1 (conlleval / seqeval strict).
+
+    Parameters
+    ----------
+    golds, preds : sequence of iterable
+        Gold and predicted entities, document by document.
+
+    Returns
+    -------
+    dict of str to float
+        ``precision``, ``recall``, ``f1``.
+
+    Examples
+    --------
+    >>> conll_scores([[(0, 5, "PER"), (10, 14, "LOC")]], [[(0, 5, "PER"), (10, 14, "ORG")]])
+    {'precision': 0.5, 'recall': 0.5, 'f1': 0.5}
+    """
     counts = count_pages(golds, preds)
     return {k: float(v) for k, v in conll_prf(counts.conll.sum(axis=0)).items()}
 
@@ -373,10 +503,30 @@ def conll_scores(golds: Sequence[Iterable[Any]], preds: Sequence[Iterable[Any]])
 def bootstrap(counts: EntityCounts, resamples: int = 1000, seed: int = 0) -> dict[str, dict[str, float]]:
     """Seeded percentile bootstrap (pages resampled with replacement) of each mode's micro P/R/F1.
 
-    Returns mode → {"<metric>_ci_low", "<metric>_ci_high", "<metric>_std"} (95 % percentile
-    interval; std with ddof=1, as ``benchmarks.stats``). Page
-    weights (how often each page is drawn) times the per-page counts give every resample's sums
-    in one matrix product, so 1,000 resamples of 10,000 pages take well under a second.
+    Page weights (how often each page is drawn) times the per-page counts give every resample's
+    sums in one matrix product, so 1,000 resamples of 10,000 pages take well under a second.
+
+    Parameters
+    ----------
+    counts : EntityCounts
+        From ``count_pages``.
+    resamples : int
+        Number of bootstrap resamples.
+    seed : int
+        Seed of the resampling.
+
+    Returns
+    -------
+    dict
+        mode → {"<metric>_ci_low", "<metric>_ci_high", "<metric>_std"} (95 % percentile
+        interval; std with ddof=1, as ``benchmarks.stats``).
+
+    Examples
+    --------
+    >>> counts = count_pages([[(0, 5, "PER")], [(0, 3, "ORG")]], [[(0, 5, "PER")], []])
+    >>> ci = bootstrap(counts, resamples=50, seed=0)["strict"]
+    >>> ci["recall_ci_low"], ci["recall_ci_high"]
+    (0.0, 1.0)
     """
     n = counts.n_pages
     if n == 0 or resamples <= 0:

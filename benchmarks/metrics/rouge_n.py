@@ -23,6 +23,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from benchmarks.metrics import Metric, mean_over_pages, register_metric
+
 DEFAULT_N = 5
 STAT_KEYS = ("rouge_n_precision", "rouge_n_recall", "rouge_n_f1")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -73,9 +75,29 @@ def page_stats(gold: str | None, pred: str | None, language: str | None = None, 
 
 
 def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Macro means over the last axis."""
+    """Macro means over the last axis (pages with NaN statistics left out)."""
     return {
-        "f1": np.asarray(stats["rouge_n_f1"], dtype=float).mean(-1),
-        "precision": np.asarray(stats["rouge_n_precision"], dtype=float).mean(-1),
-        "recall": np.asarray(stats["rouge_n_recall"], dtype=float).mean(-1),
+        "f1": mean_over_pages(stats["rouge_n_f1"]),
+        "precision": mean_over_pages(stats["rouge_n_precision"]),
+        "recall": mean_over_pages(stats["rouge_n_recall"]),
     }
+
+
+class RougeN(Metric):
+    """ROUGE-5 against the gold main text (WebMainBench), on the output as the system gave it."""
+
+    name = "rouge-n"
+    prefix = "rouge_n"
+    stat_keys = STAT_KEYS
+    columns = ("rouge_n_f1", "rouge_n_precision", "rouge_n_recall")
+    gold_fields = ("main_text",)
+    reads_markup = True
+
+    def page_stats(self, page, gold, output):
+        return page_stats(gold["main_text"], output if isinstance(output, str) else None, page.get("language"))
+
+    def aggregate(self, stats):
+        return {f"rouge_n_{k}": v for k, v in aggregate(stats).items()}
+
+
+register_metric(RougeN())

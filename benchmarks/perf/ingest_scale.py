@@ -106,7 +106,8 @@ def main() -> None:
         sys.exit(f"{args.corpus}/html not found: pass --corpus pointing at the AEB corpus folder")
     scratch = Path(tempfile.mkdtemp(prefix="ingest-scale-", dir=args.tmp))
     env = {**os.environ, "RAY_TMPDIR": tempfile.mkdtemp(prefix="ray", dir="/tmp")}
-    print(f"{'engine':<6} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'pages/s/core':>13} {'CPU-s':>7} {'pages/CPU-s':>12} {'peak tree MB':>13} {'peak proc MB':>13}  (jobs={args.jobs})")
+    print(f"{'engine':<6} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'pages/s/core':>13} {'CPU-s':>7} "
+          f"{'pages/CPU-s':>12} {'peak tree MB':>13} {'peak proc MB':>13}  (jobs={args.jobs})")
     try:
         for n in args.sizes:
             pages = scratch / f"in-{n}"
@@ -115,7 +116,8 @@ def main() -> None:
                 out = scratch / f"out-{engine}-{n}"
                 r = run(pages, out, engine, args.jobs, env)
                 rate = r["pages"] / r["seconds"]
-                print(f"{engine:<6} {r['pages']:>7} {r['seconds']:>8.1f} {rate:>8.1f} {rate / args.jobs:>13.1f} {r['cpu']:>7.0f} {r['pages'] / r['cpu']:>12.1f} {r['peak_tree_mb']:>13.0f} {r['peak_proc_mb']:>13.0f}", flush=True)
+                print(f"{engine:<6} {r['pages']:>7} {r['seconds']:>8.1f} {rate:>8.1f} {rate / args.jobs:>13.1f} {r['cpu']:>7.0f} "
+                      f"{r['pages'] / r['cpu']:>12.1f} {r['peak_tree_mb']:>13.0f} {r['peak_proc_mb']:>13.0f}", flush=True)
                 shutil.rmtree(out)
             shutil.rmtree(pages)
     finally:

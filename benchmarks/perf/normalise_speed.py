@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import resource
 import statistics
 import subprocess
 import sys
@@ -36,9 +35,9 @@ def per_page_ms(fn, htmls: list[str]) -> float:
 
 
 def speed(corpus: Path) -> None:
+    import trafilatura
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree
-    import trafilatura
 
     from curation.normalise.html import html_to_blocks
 

@@ -8,25 +8,25 @@ pages, definitions → tables.
 """
 
 from benchmarks.report.tables import (
-    COLUMNS,
     GOLD_IN_PAGE_COLUMNS,
     GOLD_IN_PAGE_ORDER,
     gold_in_page_markdown,
     leaderboard,
     markdown,
     publish,
+    task_columns,
     task_of,
 )
 from benchmarks.report.write import write_reports
 
 __all__ = [
-    "COLUMNS",
     "GOLD_IN_PAGE_COLUMNS",
     "GOLD_IN_PAGE_ORDER",
     "gold_in_page_markdown",
     "leaderboard",
     "markdown",
     "publish",
+    "task_columns",
     "task_of",
     "write_reports",
 ]

@@ -132,7 +132,7 @@ def _task(run: dict[str, Any], results: pd.DataFrame):
 def _gold_texts(run: dict[str, Any], task: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
     try:
         gold = task.load_gold(run.get("dataset_version"))
-    except Exception as exc:  # noqa: BLE001 — a report from a run folder without its release still renders
+    except Exception as exc:
         return {"__error__": {"error": f"{type(exc).__name__}: {exc}"}}
     return {k: gold[k] for k in ids if k in gold}
 

@@ -8,26 +8,41 @@ from typing import Any
 
 import pandas as pd
 
-#: Leaderboard columns per task: (ranking metric, further columns).
-COLUMNS = {
-    "boilerplate": ("aeb_f1", ("aeb_precision", "aeb_recall", "bow_f1", "snippet_f1", "block_f1")),
-    "entities": ("strict_f1", ("strict_precision", "strict_recall", "exact_f1", "partial_f1", "type_f1", "conll_f1", "leak_rate")),
-}
-COLUMNS["pipeline"] = COLUMNS["entities"]
+
+def task_columns(task: str) -> tuple[str, tuple[str, ...]]:
+    """(default ranking metric, further columns) of a task, from its metric families' ``board``."""
+    from benchmarks.tasks import TASKS
+
+    board = TASKS[task].board_columns()
+    return board[0], board[1:]
+
+
+def _primary(results: pd.DataFrame, run: dict[str, Any] | None) -> str:
+    """The run's ranking metric: run.json's, or the first family's primary the results hold."""
+    from benchmarks.tasks import TASKS
+
+    if run and run.get("primary_metric"):
+        return run["primary_metric"]
+    overall = results[(results["group_by"] == "all") & results["value"].notna()] if len(results) else results
+    return TASKS[task_of(results, run)].primary_for(overall["metric"] if len(overall) else ())
 #: Metrics shown by how much of the gold is in the page (``benchmarks.gold_in_page``), per task.
 GOLD_IN_PAGE_COLUMNS = {"boilerplate": ("aeb_f1", "aeb_recall")}
 GOLD_IN_PAGE_ORDER = ("complete", "partial", "missing")  # pages without gold text are left out
 
 
 def task_of(results: pd.DataFrame, run: dict[str, Any] | None) -> str:
+    from benchmarks.tasks import TASKS
+
     task = (run or {}).get("task") or (results["task"].iloc[0] if "task" in results and len(results) else "boilerplate")
-    return task if task in COLUMNS else "boilerplate"
+    return task if task in TASKS else "boilerplate"
 
 
 def leaderboard(results: pd.DataFrame, metric: str = "aeb_f1", extra: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One row per system (overall group), sorted by ``metric`` descending."""
-    if extra is None:
-        extra = next((cols for m, cols in COLUMNS.values() if m == metric), ())
+    if extra is None:  # the columns of the task whose families report ``metric``
+        from benchmarks.tasks import TASKS
+
+        extra = next((t.board_columns() for _, t in TASKS.items() if metric in t.board_columns()), ())
     overall = results[results["group_by"] == "all"]
     if overall.empty:
         raise ValueError("the results table has no overall ('all') rows")
@@ -65,7 +80,11 @@ def markdown(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: s
             meta_f = "\n".join(f"- {f['system']} / {f['page_id']}: {f['status']} — {' '.join(str(f.get('error') or '').split())}"[:300]
                                 for f in fails[:50])
             lines.append(f"\n**Failed pages** (scored as empty output): {len(fails)}\n\n{meta_f}")
-    return f"# {task_of(results, run).capitalize()} leaderboard ({metric})\n\n{meta}" + "\n".join(lines) + "\n"
+    task = task_of(results, run)
+    if metric != task_columns(task)[0] and metric == _primary(results, run):
+        # say why the ranking differs from the task's usual one
+        meta = f"Ranked by `{metric}`: the primary metric of the families this run's gold supports.\n\n" + meta
+    return f"# {task.capitalize()} leaderboard ({metric})\n\n{meta}" + "\n".join(lines) + "\n"
 
 
 def gold_in_page_markdown(results: pd.DataFrame, systems: pd.Index, metrics: tuple[str, ...]) -> str:

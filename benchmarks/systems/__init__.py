@@ -1,8 +1,18 @@
-"""Registry of benchmarked systems. Importing this package registers every known system."""
+"""Registry of benchmarked systems: every module of this package registers its systems on import,
+and so does every module of the ``pagegold.systems`` entry-point group (``REGISTRY`` loads both the
+first time it is read). See docs/contributing_code.md for adding one.
+"""
 
-from benchmarks.systems.base import REGISTRY, MissingDependency, System, register, split_available
-from benchmarks.systems import boilerplate as _boilerplate  # noqa: F401,E402 - registers the extractors
+from benchmarks.systems.base import (
+    GOLD_TEXT,
+    GOLD_ZONES,
+    HTML,
+    REGISTRY,
+    MissingDependency,
+    System,
+    register,
+    registered,
+    split_available,
+)
 
-__all__ = ["REGISTRY", "MissingDependency", "System", "register", "split_available"]
-from benchmarks.systems import js_extractors as _js_extractors  # noqa: F401,E402 - registers the JS extractors (Node)
-from benchmarks.systems import markdown as _markdown  # noqa: F401,E402 - registers the Markdown-output extractors
+__all__ = ["GOLD_TEXT", "GOLD_ZONES", "HTML", "REGISTRY", "MissingDependency", "System", "register", "registered", "split_available"]

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from benchmarks.systems.base import System, register
+from benchmarks.systems.base import GOLD_TEXT, System, registered
 
 # newspaper4k (and news-please) call tldextract, which fetches the public suffix list over the network
 # (≈6 s per page offline, waiting on timeouts); an empty URL list makes it use its bundled snapshot.
@@ -43,6 +43,7 @@ class Extractor(System):
         raise NotImplementedError
 
 
+@registered
 @dataclass(frozen=True)
 class Trafilatura(Extractor):
     name: ClassVar[str] = "trafilatura"
@@ -56,6 +57,7 @@ class Trafilatura(Extractor):
         return trafilatura.extract(html, include_comments=False, **self.options)
 
 
+@registered
 @dataclass(frozen=True)
 class TrafilaturaPrecision(Trafilatura):
     name: ClassVar[str] = "trafilatura-precision"
@@ -67,6 +69,7 @@ class TrafilaturaPrecision(Trafilatura):
         return trafilatura.extract(html, include_comments=False, favor_precision=True)
 
 
+@registered
 @dataclass(frozen=True)
 class TrafilaturaBaseline(Trafilatura):
     name: ClassVar[str] = "trafilatura-baseline"
@@ -78,6 +81,7 @@ class TrafilaturaBaseline(Trafilatura):
         return trafilatura.baseline(html)[1]
 
 
+@registered
 @dataclass(frozen=True)
 class Readability(Extractor):
     name: ClassVar[str] = "readability"
@@ -92,6 +96,7 @@ class Readability(Extractor):
         return html_text.extract_text(Document(html).summary(html_partial=True))
 
 
+@registered
 @dataclass(frozen=True)
 class JusText(Extractor):
     name: ClassVar[str] = "justext"
@@ -106,6 +111,7 @@ class JusText(Extractor):
         return " ".join(p.text for p in paragraphs if not p.is_boilerplate)
 
 
+@registered
 @dataclass(frozen=True)
 class BoilerPy3(Extractor):
     name: ClassVar[str] = "boilerpy3"
@@ -119,6 +125,7 @@ class BoilerPy3(Extractor):
         return extractors.ArticleExtractor(raise_on_failure=False).get_content(html)
 
 
+@registered
 @dataclass(frozen=True)
 class Resiliparse(Extractor):
     name: ClassVar[str] = "resiliparse"
@@ -133,6 +140,7 @@ class Resiliparse(Extractor):
         return extract_plain_text(HTMLTree.parse(html), main_content=True)
 
 
+@registered
 @dataclass(frozen=True)
 class Goose3(Extractor):
     name: ClassVar[str] = "goose3"
@@ -147,6 +155,7 @@ class Goose3(Extractor):
             return g.extract(raw_html=html).cleaned_text
 
 
+@registered
 @dataclass(frozen=True)
 class Newspaper(Extractor):
     name: ClassVar[str] = "newspaper4k"
@@ -163,6 +172,7 @@ class Newspaper(Extractor):
         return article.text
 
 
+@registered
 @dataclass(frozen=True)
 class NewsPlease(Extractor):
     name: ClassVar[str] = "news-please"
@@ -178,6 +188,7 @@ class NewsPlease(Extractor):
         return article.maintext if article is not None else None
 
 
+@registered
 @dataclass(frozen=True)
 class Inscriptis(Extractor):
     name: ClassVar[str] = "inscriptis"
@@ -191,6 +202,7 @@ class Inscriptis(Extractor):
         return get_text(html)
 
 
+@registered
 @dataclass(frozen=True)
 class HtmlText(Extractor):
     name: ClassVar[str] = "html-text"
@@ -204,6 +216,7 @@ class HtmlText(Extractor):
         return html_text.extract_text(html)
 
 
+@registered
 @dataclass(frozen=True)
 class Html2Text(Extractor):
     name: ClassVar[str] = "html2text"
@@ -220,41 +233,42 @@ class Html2Text(Extractor):
         return h.handle(html)
 
 
+@registered
 @dataclass(frozen=True)
 class FullText(System):
     name: ClassVar[str] = "full-text"
     task: ClassVar[str] = "boilerplate"
     description: ClassVar[str] = "baseline: the normaliser's whole page text (recall ≈ 1)"
+    needs: ClassVar[frozenset[str]] = frozenset()
+    cacheable: ClassVar[bool] = False
 
     def run(self, page):
         return page["text"]
 
 
+@registered
 @dataclass(frozen=True)
 class Empty(System):
     name: ClassVar[str] = "empty"
     task: ClassVar[str] = "boilerplate"
     description: ClassVar[str] = "baseline: no output (scores 0)"
+    needs: ClassVar[frozenset[str]] = frozenset()
+    cacheable: ClassVar[bool] = False
 
     def run(self, page):
         return ""
 
 
+@registered
 @dataclass(frozen=True)
 class Gold(System):
     name: ClassVar[str] = "gold"
     task: ClassVar[str] = "boilerplate"
     description: ClassVar[str] = "sanity baseline: the gold main text itself (must score 1)"
+    needs: ClassVar[frozenset[str]] = frozenset({GOLD_TEXT})
+    cacheable: ClassVar[bool] = False
 
     def run(self, page):
         if GOLD_KEY not in page:
             raise ValueError("the gold baseline needs the page's gold main text (the runner provides it)")
         return page[GOLD_KEY]
-
-
-SYSTEMS = (
-    Trafilatura, TrafilaturaPrecision, TrafilaturaBaseline, Readability, JusText, BoilerPy3, Resiliparse,
-    Goose3, Newspaper, NewsPlease, Inscriptis, HtmlText, Html2Text, FullText, Empty, Gold,
-)
-for _cls in SYSTEMS:
-    register(_cls())

@@ -9,7 +9,6 @@ task feeds other inputs through ``extract(text)`` and maps spans back (``benchma
 from __future__ import annotations
 
 import importlib.metadata
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +32,7 @@ MODEL_REQUIREMENTS = "benchmarks/requirements-ner-model.txt"
 @dataclass(frozen=True)
 class EntitySystem(System):
     task: ClassVar[str] = "entities"
+    needs: ClassVar[frozenset[str]] = frozenset()  # reads the page text (or the text it is given)
 
     def extract(self, text: str) -> list[Entity]:
         raise NotImplementedError
@@ -51,7 +51,7 @@ def _load_spacy(model: str):
     import spacy
 
     # NER in spaCy's CNN pipelines has its own tok2vec: the tagger, parser and lemmatizer only cost
-    # time (the entities are identical with them disabled; checked in tests/test_entities_systems.py)
+    # time (the entities are identical with them disabled; checked in tests/test_entities_spacy.py)
     nlp = spacy.load(model, exclude=["lemmatizer"])
     keep = {"ner", "transformer"} | {name for name, pipe in nlp.pipeline if name == "tok2vec" and _ner_listens(nlp)}
     nlp.select_pipes(enable=[name for name in nlp.pipe_names if name in keep])
@@ -138,11 +138,12 @@ class PredictionsFile(EntitySystem):
     """Entities read from JSONL ``{"page_id", "entities": [{"start","end","label"}], "text_sha256"?}``.
 
     For systems we cannot run. Spans are page-text offsets; a line whose ``text_sha256`` differs
-    from the page's is refused, never realigned (DESIGN.md). A page missing from the file is an
+    from the page's is refused, never realigned: the offsets would point into another text. A page missing from the file is an
     error for that page (the runner records it and scores it as empty output).
     """
 
     name: ClassVar[str] = "predictions-file"
+    cacheable: ClassVar[bool] = False  # the file may change under the same name
     description: ClassVar[str] = "entities from a JSONL file (bring your own predictions)"
     path: str = ""
 
@@ -201,8 +202,9 @@ def read_entity_jsonl(path: str | Path) -> dict[str, dict[str, Any]]:
 
 def get_entity_system(name: str) -> EntitySystem:
     """A registered entity system, or one built from its name (``spacy:<pkg>``, ``file:<path>``)."""
-    if name in REGISTRY and REGISTRY[name].task == "entities":
-        return REGISTRY[name]  # type: ignore[return-value]
+    system = REGISTRY.get(name, None)
+    if system is not None and system.task == "entities":
+        return system
     if name.startswith("spacy:") or name in SPACY_ALIASES:
         return spacy_system(name)
     if name.startswith("file:"):
@@ -211,7 +213,7 @@ def get_entity_system(name: str) -> EntitySystem:
         from benchmarks.systems.ner_conll import adapted_system
 
         return adapted_system(name)
-    known = sorted(n for n, s in REGISTRY.items() if s.task == "entities")
+    known = REGISTRY.of_task("entities")
     raise KeyError(f"unknown entity system {name!r} (known: {', '.join(known)}; or spacy:<package>, file:<path.jsonl>, "
                    "<system>@conll)")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from benchmarks.labels import check_labels
@@ -95,6 +95,7 @@ _FITTED: dict[Any, Gazetteer] = {}
 @dataclass(frozen=True)
 class GazetteerNER(EntitySystem):
     name: ClassVar[str] = "gazetteer"
+    cacheable: ClassVar[bool] = False  # learnt from the release's train gold, which a new release changes
     description: ClassVar[str] = "names seen in the train split's gold, longest match"
     entries: tuple[tuple[str, str], ...] | None = None  # None: learn from the release's train gold
     release: str | None = None
@@ -202,6 +203,7 @@ def _guess_label(words: list[str], prev: str) -> str:
 @dataclass(frozen=True)
 class CapitalisationNER(EntitySystem):
     name: ClassVar[str] = "capitalisation"
+    cacheable: ClassVar[bool] = False  # cheaper to recompute than to look up
     description: ClassVar[str] = "runs of capitalised words, cue-word labels (no model)"
 
     def extract(self, text: str) -> list[Entity]:

@@ -7,20 +7,25 @@ those statistics, so that the same code gives the point estimate (all pages) and
 resample (an index array of shape ``(n_resamples, n_pages)``) — the trick that makes the
 statistics fast whatever the metric's shape (ratio of means, micro sums, macro means).
 
-A task registers itself by adding an instance to ``TASKS``; the CLI and the runner never need
-editing to gain a task. Task modules are imported at the bottom of this file; a module that does
-not exist yet is skipped.
+A task registers itself by adding an instance to ``TASKS`` (``register_task``) from a module of
+this package or of the ``pagegold.tasks`` entry-point group (``TASKS`` imports them all the first
+time it is read); the CLI and the runner never need editing to gain a task.
 """
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from curation.plugins import Registry
+
+if TYPE_CHECKING:
+    from benchmarks.metrics import Metric
 
 
 class Task:
@@ -28,12 +33,49 @@ class Task:
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
-    # metric names accepted by ``bench score --metric`` (besides "all")
-    file_metrics: ClassVar[tuple[str, ...]] = ()
-    # the result metric the leaderboard sorts by, e.g. "aeb_f1"
-    primary_metric: ClassVar[str]
+    #: metric families (``benchmarks.metrics.METRICS``) in ranking preference: the run's primary
+    #: metric is the primary column of the first family its gold supports. Any other registered
+    #: family whose ``task`` is this task's ``scored_as`` (a plug-in's) follows, by name.
+    metrics: ClassVar[tuple[str, ...]] = ()
+    #: the ``Metric.task`` of the families that score this task's outputs (default: its name)
+    scored_as: ClassVar[str | None] = None
     # the value of predictions.input for systems of this task ("html", "page_text", …)
     input: ClassVar[str] = "html"
+
+    # -- metric families --------------------------------------------------------------------------
+    def families(self, names: Sequence[str] | None = None) -> list[Metric]:
+        """The ``Metric`` objects of ``names`` (default: all of the task's), in the task's order."""
+        from benchmarks.metrics import METRICS
+
+        task = self.scored_as or self.name
+        order = (*self.metrics, *(n for n, m in METRICS.items() if m.task == task and n not in self.metrics))
+        wanted = order if names is None else tuple(n for n in order if n in names)
+        return [METRICS[n] for n in wanted]
+
+    @property
+    def primary_metric(self) -> str:
+        """The ranking column when the gold supports every family, e.g. ``aeb_f1``."""
+        return self.families()[0].primary
+
+    @property
+    def file_metrics(self) -> tuple[str, ...]:
+        """Families ``bench score --metric`` accepts (besides "all")."""
+        return tuple(m.name for m in self.families() if m.from_files)
+
+    @property
+    def run_metrics(self) -> tuple[str, ...]:
+        """Families ``bench run`` scores unless asked otherwise."""
+        return tuple(m.name for m in self.families() if m.in_runs)
+
+    def primary_for(self, columns: Iterable[str]) -> str:
+        """The ranking column of a run whose results hold ``columns``: the primary column of the
+        first family that scored any page (``snippet_f1`` for a snippets-only gold)."""
+        present = set(columns)
+        return next((m.primary for m in self.families() if m.primary in present), self.primary_metric)
+
+    def board_columns(self) -> tuple[str, ...]:
+        """Leaderboard columns, every family's ``board`` in the task's order."""
+        return tuple(c for m in self.families() for c in m.board)
 
     # -- bring-your-own-predictions ---------------------------------------------------------------
     def score_files(
@@ -78,7 +120,7 @@ class Task:
         """Names of the registered systems of this task."""
         from benchmarks.systems import REGISTRY
 
-        return sorted(name for name, system in REGISTRY.items() if system.task == self.name)
+        return REGISTRY.of_task(self.name)
 
     def load_gold(
         self, version: str | None = None, split: str | None = None, source: str | None = None, root: Path | None = None
@@ -86,25 +128,64 @@ class Task:
         """Gold records of a release keyed by page_id (only pages with gold are benchmarked)."""
         raise NotImplementedError
 
-    def page_stats(self, page: dict[str, Any], gold: dict[str, Any], output: Any) -> dict[str, float]:
-        """Per-page sufficient statistics of one system output (``output`` None = empty/failed)."""
-        raise NotImplementedError
+    def page_stats(
+        self, page: Mapping[str, Any], gold: Mapping[str, Any], output: Any, metrics: Sequence[str] | None = None,
+        output_format: str = "text",
+    ) -> dict[str, float]:
+        """Per-page sufficient statistics of one system output (``output`` None = empty/failed):
+        every family of ``metrics`` (default: ``run_metrics``), NaN where the gold cannot support it.
+        ``output_format`` "markdown": families score the output rendered to text, but those that
+        read markup (ROUGE-N) score it as is."""
+        out: dict[str, float] = {}
+        for family in self.families(metrics or self.run_metrics):
+            out.update(family.stats(page, gold, as_read(family, output, output_format)))
+        return out
+
+    def output_format(self, system: str) -> str:
+        """The declared output format of a registered system ("text" for an unknown name)."""
+        from benchmarks.systems import REGISTRY
+
+        return getattr(REGISTRY.get(system, None), "output_format", "text")
 
     def stats_by_system(
-        self, pages: list[dict[str, Any]], golds: list[dict[str, Any]], outputs: dict[str, list[Any]], metrics: Any = None
+        self, pages: Sequence[Mapping[str, Any]], golds: Sequence[Mapping[str, Any]], outputs: dict[str, list[Any]], metrics: Sequence[str] | None = None
     ) -> dict[str, dict[str, np.ndarray]]:
-        """Per-page statistics of every system (name → its outputs in page order) as arrays. The
-        default calls ``page_stats`` page by page; a task overrides it to compute a metric for all
-        pages at once."""
-        kwargs = {"metrics": metrics} if metrics else {}
-        return {
-            name: stack_rows([self.page_stats(p, g, o, **kwargs) for p, g, o in zip(pages, golds, outs)])
-            for name, outs in outputs.items()
-        }
+        """Per-page statistics of every system (name → its outputs in page order) as arrays.
 
-    def aggregate(self, stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Metric values from per-page statistics; arrays are ``(..., n_pages)``, reduced on the last axis."""
-        raise NotImplementedError
+        Families with a vectorised path score all pages of a system at once; the others go page by
+        page, every system on one page before the next, so each page's profile is built once. Each
+        system's outputs are read in its declared ``output_format``.
+        """
+        from benchmarks.metrics import Metric
+
+        families = self.families(metrics or self.run_metrics)
+        formats = {name: self.output_format(name) for name in outputs}
+        out: dict[str, dict[str, np.ndarray]] = {name: {} for name in outputs}
+        vectorised = [f for f in families if type(f).corpus_stats is not Metric.corpus_stats]
+        for family in vectorised:
+            for name, outs in outputs.items():
+                out[name].update(family.corpus_stats(pages, golds, [as_read(family, o, formats[name]) for o in outs]))
+        rest = [f for f in families if f not in vectorised]
+        if rest:
+            rows: dict[str, list[dict[str, float]]] = {name: [] for name in outputs}
+            for i, (page, gold) in enumerate(zip(pages, golds)):
+                for name, outs in outputs.items():
+                    row: dict[str, float] = {}
+                    for family in rest:
+                        row.update(family.stats(page, gold, as_read(family, outs[i], formats[name])))
+                    rows[name].append(row)
+            for name, per_page in rows.items():
+                out[name].update(stack_rows(per_page))
+        return out
+
+    def aggregate(self, stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Metric values from per-page statistics; arrays are ``(..., n_pages)``, reduced on the last
+        axis. A family no page of the selection supports contributes no column (never a 0)."""
+        out: dict[str, np.ndarray] = {}
+        for family in self.families():
+            if family.scored(stats):
+                out.update(family.aggregate({k: stats[k] for k in family.stat_keys}))
+        return out
 
     def empty_output(self) -> Any:
         """What a failed page (crash, timeout, error) is scored as."""
@@ -119,37 +200,30 @@ class Task:
         raise NotImplementedError
 
 
+def as_read(family: Metric, output: Any, output_format: str) -> Any:
+    """``output`` as ``family`` reads it: a Markdown output rendered to plain text, unless the
+    family reads markup (``benchmarks.metrics.markdown_text``)."""
+    if output_format != "markdown" or family.reads_markup or not isinstance(output, str):
+        return output
+    from benchmarks.metrics.markdown_text import to_text
+
+    return to_text(output)
+
+
 def stack_rows(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
     """Per-page statistic dicts → one array per statistic."""
     keys = rows[0].keys() if rows else ()
     return {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
 
 
-TASKS: dict[str, Task] = {}
+TASKS: Registry[Task] = Registry("task", package="benchmarks.tasks", group="pagegold.tasks")
 
 
 def register_task(task: Task) -> Task:
-    if task.name in TASKS:
-        raise ValueError(f"task {task.name!r} is registered twice")
-    TASKS[task.name] = task
-    return task
+    """Add a task instance to ``TASKS`` under its name (names are unique)."""
+    return TASKS.add(task.name, task)
 
 
 def get_task(name: str) -> Task:
-    try:
-        return TASKS[name]
-    except KeyError:
-        raise KeyError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS)) or 'none'})") from None
-
-
-def _import_task_modules() -> None:
-    for module in ("benchmarks.tasks.boilerplate", "benchmarks.tasks.entities"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            # only skip a task module that does not exist yet; a missing dependency inside it is a bug
-            if exc.name != module:
-                raise
-
-
-_import_task_modules()
+    """The task called ``name``; a KeyError listing the known tasks otherwise."""
+    return TASKS.get(name)

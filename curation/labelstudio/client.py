@@ -150,7 +150,7 @@ def connect(data_dir: Path | None = None, retries: int = RETRIES) -> tuple["Labe
         ls = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=TIMEOUT, max_retries=0)
     except ApiError as exc:  # the SDK rejects an expired JWT already in the constructor
         raise LabelStudioAuthError(f"the API token for {conn.url} was refused before connecting (HTTP {exc.status_code})") from None
-    except Exception as exc:  # noqa: BLE001 - a malformed token can fail anywhere in the SDK; its message may quote it
+    except Exception as exc:
         message = f"cannot use the API token for {conn.url}: {type(exc).__name__}: {exc}"
         raise LabelStudioError(conn.redact(message[:2000])) from None
     call(conn, "connecting", ls.users.whoami, retries=retries)

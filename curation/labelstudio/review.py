@@ -64,7 +64,7 @@ def page_sheet(page_id: str, text: str, rows_by: dict[str, dict[str, Any]]) -> d
     return {
         "page_id": page_id,
         "annotators": annotators,
-        "agreed_entities": [{"start": s, "end": e, "label": l, "text": text[s:e]} for s, e, l in agreed],
+        "agreed_entities": [{"start": s, "end": e, "label": label, "text": text[s:e]} for s, e, label in agreed],
         "agreed_main": [(s, e) for s, e, v in _runs(agreed_main.astype(np.int8)) if v],
         "disputed": items,
     }

@@ -53,7 +53,7 @@ QUIET_ENV = {
     "DJANGO_DB": "sqlite",
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
 }
-# The server also reads these unprefixed names (FACTS.md); a stray one in the caller's
+# The server also reads these unprefixed names (Label Studio's settings fall back to them); a stray one in the caller's
 # environment would override ours, so they are removed from the child's environment.
 UNPREFIXED = ("USERNAME", "PASSWORD", "HOST", "PORT", "USER_TOKEN")
 

@@ -8,20 +8,10 @@ it yields a ``Rejected`` record and goes on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """An input that cannot become a page, with the reason (it goes to quarantine.jsonl)."""
-
-    path: str
-    reason: str
-
-
-from curation.sources.files import read_files  # noqa: E402
-from curation.sources.native import read_aeb, read_mozilla, read_wcxb  # noqa: E402
-from curation.sources.warc import read_warc  # noqa: E402
+from curation.sources.files import read_files
+from curation.sources.native import read_aeb, read_mozilla, read_wcxb
+from curation.sources.rejected import Rejected
+from curation.sources.warc import read_warc
 
 FORMATS = ("auto", "html", "text", "warc", "aeb", "wcxb", "mozilla")
 

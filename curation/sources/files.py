@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from curation.sources import Rejected
+from curation.sources.rejected import Rejected
 from curation.sources.safe_io import MAX_DECOMPRESSED, display, read_file, refusal  # noqa: F401 - re-exported
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from curation.sources import Rejected
+from curation.sources.rejected import Rejected
 from curation.sources.safe_io import read_file
 
 
@@ -89,7 +89,8 @@ def read_wcxb(root: str | Path, source: str = "wcxb-dev", license: str = "CC-BY-
             "page_type": page_type,
             "domain_hint": files_meta.get(file_id, {}).get("domain"),
             "gold": {
-                "main_text": gold.get("main_content") or "",
+                # no main_content at all (snippets only): no main-text gold, scored by the snippet metric alone
+                "main_text": (gold.get("main_content") or "") if "main_content" in gold else None,
                 "with_snippets": list(gold.get("with") or []),
                 "without_snippets": list(gold.get("without") or []),
                 "origin": "wcxb:main_content",

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from curation.normalise.encoding import http_charset
-from curation.sources import Rejected
+from curation.sources.rejected import Rejected
 from curation.sources.safe_io import MAX_DECOMPRESSED, MAX_FILE_BYTES, InputRefused, decode_content, display, refusal
 
 
@@ -51,7 +51,7 @@ def read_warc(paths: Iterable[str | Path], source: str, license: str = "unknown"
                 except InputRefused as exc:
                     yield Rejected(where, str(exc))
                     continue
-                except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on damaged payloads
+                except Exception as exc:  # warcio raises many kinds on damaged payloads
                     yield Rejected(where, f"broken WARC record payload: {exc}")
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")

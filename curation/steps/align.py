@@ -13,9 +13,9 @@ def align_gold(records: Iterable[Record], ctx: Context) -> Iterator[Record]:
     for record in records:
         gold = record.pop("gold", None)
         if gold is not None:
-            main_text = gold["main_text"]
-            main_blocks, recall, precision = align_main_blocks(record["text"], record["blocks"], main_text)
-            record["_gold_row"] = {
+            main_text = gold["main_text"]  # None: the source's gold is snippets only
+            main_blocks, recall, precision = ([], None, None) if main_text is None else align_main_blocks(record["text"], record["blocks"], main_text)
+            record["gold_row"] = {
                 "page_id": record["page_id"],
                 "text_sha256": record["text_sha256"],
                 "main_text": main_text,

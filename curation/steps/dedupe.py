@@ -1,5 +1,7 @@
 """Step: the same page twice (identical raw bytes, hence the same page_id) is kept once.
 
+The rule and its wording are ``curation.exact_repeats``' (``FirstSeen``, ``repeat_reason``): this
+step applies them inside one shard; the cross-shard reduce applies them across shards.
 Near-duplicates (different bytes, similar text) are a global question answered at release time
 (curation.near_dup), since they need every page at once.
 """
@@ -8,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from curation.pipeline import Context, Record
+from curation.exact_repeats import FirstSeen, repeat_reason
+from curation.pipeline import Context, PageRecord
 
 
-def drop_exact_repeats(records: Iterable[Record], ctx: Context) -> Iterator[Record]:
-    first_path: dict[str, str] = {}
+def drop_exact_repeats(records: Iterable[PageRecord], ctx: Context) -> Iterator[PageRecord]:
+    seen = FirstSeen()
     for record in records:
-        seen = first_path.get(record["page_id"])
-        if seen is not None:
-            ctx.reject(record["path"], f"same page twice: identical bytes to {seen} (page_id {record['page_id']})")
+        first = seen.repeat_of(record["page_id"], record["path"])
+        if first is not None:
+            ctx.reject(record["path"], repeat_reason(record["page_id"], first))
             continue
-        first_path[record["page_id"]] = record["path"]
         yield record

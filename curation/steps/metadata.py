@@ -47,7 +47,7 @@ def published_of(html: str) -> str | None:
 
     try:
         return find_date(html, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
-    except Exception:  # noqa: BLE001 - htmldate raises on odd markup; a missing date is fine
+    except Exception:
         return None
 
 
@@ -55,7 +55,7 @@ def add_metadata(records: Iterable[Record], ctx: Context) -> Iterator[Record]:
     for record in records:
         record["language"] = language_of(record["text"])
         record["domain"] = domain_of(record.get("url")) or record.get("domain_hint")
-        html = record.pop("_html", None)
+        html = record.pop("html", None)
         if html is not None and record.get("published") is None:
             record["published"] = published_of(html)
         yield record

@@ -33,7 +33,7 @@ def normalise_pages(records: Iterable[Record], ctx: Context) -> Iterator[Record]
             normaliser_version=NORMALISER_VERSION,
             split="unassigned",
             duplicate_of=None,
-            _html=page.html,
+            html=page.html,
         )
         ctx.counts["normalised"] += 1
         yield record

@@ -1,67 +1,20 @@
-"""``pagegold bench …``: run systems, score outputs, compare systems and write reports.
-
-Every subcommand dispatches through the task registry (``benchmarks.tasks.TASKS``), so a new task
-only registers itself there.
-"""
+"""``pagegold bench score``: score prediction files against a gold file (bring your own predictions)."""
 
 from __future__ import annotations
 
 import json
-import math
-import sys
 from pathlib import Path
 
 import click
 
 from benchmarks import stats as _stats
-
-
-def _task_names() -> list[str]:
-    from benchmarks.tasks import TASKS
-
-    return sorted(TASKS)
-
-
-class TaskChoice(click.Choice):
-    """``--task``: the registered task names, read from the registry when first needed (so a task
-    registered by a plugin is listed in --help and accepted without editing the CLI)."""
-
-    def __init__(self) -> None:
-        super().__init__([], case_sensitive=True)
-
-    @property
-    def choices(self) -> list[str]:  # type: ignore[override]
-        return _task_names()
-
-    @choices.setter
-    def choices(self, value: object) -> None:  # click.Choice.__init__ assigns it
-        pass
-
-
-def _get_task(name: str):
-    from benchmarks.tasks import get_task
-
-    try:
-        return get_task(name)
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="--task") from None
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-@click.group()
-def bench() -> None:
-    """Benchmark boilerplate-removal and entity-extraction systems against the gold."""
+from benchmarks.cli.group import TaskChoice, _get_task, _json_safe, bench
 
 
 @bench.command("score")
 @click.option("--task", "task_name", type=TaskChoice(), default="boilerplate", show_default=True, help="Task whose metrics to compute.")
 @click.option("--metric", default="all", show_default=True,
-              help="Metric family: aeb, bow, rouge-lsum, rouge-n, snippets (boilerplate) or all.")
+              help="A metric family the task scores from files (`pagegold bench metrics` lists them), or all.")
 @click.option("--gold", "gold_path", required=True, type=click.Path(path_type=Path),
               help="Gold: AEB ground-truth.json, a WCXB ground-truth folder, or JSONL {page_id, text}.")
 @click.option("--pred", "pred_paths", required=True, multiple=True, type=click.Path(path_type=Path),
@@ -112,5 +65,22 @@ def _print_result(result: dict, as_json: bool) -> None:
         click.echo(f"{key:<{width}}  {value:.4f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
 
 
-# run, report, compare and systems live in their own module; importing it adds them to `bench`
-from benchmarks import cli_run as _cli_run  # noqa: E402,F401
+@bench.command("metrics")
+@click.option("--task", "task_name", default=None, help="Only the families of this task (e.g. boilerplate, pipeline).")
+def metrics_cmd(task_name: str | None) -> None:
+    """List the registered metric families: task, result columns (primary first), the gold fields a
+    page needs to be scored, and whether runs and `bench score` compute them.
+
+    \b
+    Example:
+      pagegold bench metrics --task boilerplate
+    """
+    from benchmarks.metrics import METRICS
+
+    families = [m for _, m in METRICS.items()] if task_name is None else _get_task(task_name).families()
+    for m in families:
+        where = ", ".join(w for w, on in (("runs", m.in_runs), ("files", m.from_files)) if on) or "opt-in"
+        click.echo(f"{m.name:<12} {m.task:<12} {', '.join(m.columns):<60} gold: {', '.join(m.gold_fields) or '-':<28} {where}")
+    for name, error in METRICS.failed.items():
+        click.echo(f"{name:<12} failed to load: {error}", err=True)
+

@@ -1,8 +1,7 @@
-"""``pagegold bench run | report | compare | systems`` (``bench score`` lives in ``benchmarks.cli``)."""
+"""``pagegold bench run | report | compare | systems``."""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import click
 
 from benchmarks import stats as _stats
-from benchmarks.cli import TaskChoice, _get_task, bench
+from benchmarks.cli.group import TaskChoice, _get_task, bench
 
 
 @bench.command("systems")
@@ -49,6 +48,8 @@ def systems_cmd(task_name: str | None) -> None:
                 state = f"[red]missing[/]: {escape(str(exc))}"
             grid.add_row(name, task.name, system.version, state)
     console.print(grid)
+    for name, error in REGISTRY.failed.items():  # a plug-in (entry point) that did not import
+        console.print(f"{name}: plug-in failed to load: {escape(error)}", style="red")
     for name, n in hidden.items():
         console.print(f"{name}: {n} EXTRACTOR+NER combinations (`pagegold bench systems --task {name}` lists them)")
 
@@ -138,32 +139,32 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
             raise click.ClickException(str(exc))
         click.echo(f"skipping {name}: {exc}", err=True)
     try:
-        version = dataset.version_name(version) if version else dataset.latest_version()
-        gold = task.load_gold(version, split, source)
-        pages = list(dataset.iter_pages(version, split, source, ids=list(gold), columns=runner.PAGE_COLUMNS))
-        raw_pages = functools.partial(dataset.iter_pages, version, split, source, ids=list(gold), columns=runner.RAW_COLUMNS)
-    except dataset.ReleaseError as exc:
+        data = runner.load_release(task, version, split, source)
+    except (dataset.ReleaseError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    if not pages:
-        raise click.ClickException(f"no pages with {task.name} gold in release {version} (split={split}, source={source})")
     cache = None if no_cache else (cache_path or runner.cache_dir())
-    metrics = (*__import__("benchmarks.tasks.boilerplate", fromlist=["RUN_METRICS"]).RUN_METRICS, "rouge-lsum") if rouge and task.name == "boilerplate" else None
+    metrics = None
+    if rouge and "rouge-lsum" in task.metrics:
+        metrics = (*task.run_metrics, "rouge-lsum")
     from benchmarks.progress import progress
 
-    label = f"{task.name}: {len(runnable)} systems × {len(pages)} pages"
-    with progress(label, unit="system-pages", every=max(50, len(pages) // 20)) as update:
-        result = runner.run(task, runnable, pages, gold, dataset_version=version, jobs=jobs or cpu_count(), timeout=timeout,
-                            memory_mb=memory_mb or None, cache=cache, metrics=metrics, raw_pages=raw_pages, progress=update)
+    label = f"{task.name}: {len(runnable)} systems × {len(data.pages)} pages"
+    with progress(label, unit="system-pages", every=max(50, len(data.pages) // 20)) as update:
+        result = runner.run(task, runnable, data.pages, data.gold, dataset_version=data.version, jobs=jobs or cpu_count(),
+                            timeout=timeout, memory_mb=memory_mb or None, cache=cache, metrics=metrics,
+                            raw_pages=data.raw_pages, progress=update)
     out_dir = out_dir or Path("runs") / result.run_id
     paths = runner.write(result, task, out_dir, resamples=resamples)
-    paths.update(report.write_reports(out_dir, metric=task.primary_metric))
+    paths.update(report.write_reports(out_dir))  # ranked by the run's primary metric (run.json)
     click.echo(f"{len(result.failures)} failed pages; wrote " + ", ".join(str(p) for p in paths.values()))
 
 
 @bench.command("report")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default=None, type=click.Path(path_type=Path), help="Where to write (default: RUN_DIR).")
-@click.option("--metric", default=None, help="Leaderboard metric (default: the task's: aeb_f1, or strict_f1 for entities).")
+@click.option("--metric", default=None,
+              help="Leaderboard metric (default: the run's primary metric for its gold: aeb_f1, snippet_f1 for a "
+                   "snippets-only gold, strict_f1 for entities).")
 @click.option("--into", "into", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also paste the leaderboard into this Markdown file, between <!-- leaderboard:NAME --> and "
                    "<!-- /leaderboard:NAME --> (NAME from --name). Repeatable.")  # fmt: skip
