@@ -3,6 +3,8 @@
 Gold formats (detected from the path):
 
 * AEB ``ground-truth.json``: ``{id: {"articleBody": str, "url": str}}``;
+* a corpus folder in any layout of docs/corpora.md that ``--format auto`` recognises (a WCXB
+  root, L3S-GN1, trafilatura-eval …), keyed by its own ids;
 * a WCXB ground-truth folder (``…/ground-truth/NNNN.json`` files, or its parent): each file's
   ``ground_truth.main_content`` / ``with`` / ``without`` and ``_internal.page_type.primary``,
   keyed by file stem (WCXB's own ``evaluate.py`` does the same);
@@ -11,8 +13,10 @@ Gold formats (detected from the path):
   snippet metric alone (metrics follow the gold).
 
 Prediction formats: AEB output JSON in both shapes (``{id: {"articleBody"}}`` or
-``{"version": V, "output": {id: {"articleBody"}}}``), WCXB results ``{id: "text"}``, or JSONL
-``{"page_id", "text"}``. A ``null`` text means "no output" and is scored as empty.
+``{"version": V, "output": {id: {"articleBody"}}}``), WCXB results ``{id: "text"}`` (other entries
+ignored with a note), JSONL ``{"page_id" | "id" | "source_id", "text"}``, or a ``bench run`` folder /
+its predictions.parquet (keyed by page_id and by source_id, whichever the gold uses). A ``null``
+text means "no output" and is scored as empty.
 """
 
 from __future__ import annotations
@@ -100,7 +104,12 @@ def read_gold(path: str | Path) -> dict[str, GoldPage]:
 def _read_gold_cached(path_str: str, size: int, mtime_ns: int) -> dict[str, GoldPage]:
     path = Path(path_str)
     if path.is_dir():
-        return _read_wcxb_gold(path)
+        if (path / "ground-truth").is_dir():
+            return _read_wcxb_gold(path)
+        from curation.sources import formats
+
+        fmt = formats.detect(path)
+        return _read_wcxb_gold(path) if fmt is None else _read_corpus_gold(path, fmt)
     if _is_jsonl(path):
         gold: dict[str, GoldPage] = {}
         for lineno, row in iter_jsonl(path, required=("page_id",)):
@@ -134,6 +143,23 @@ def _read_gold_cached(path_str: str, size: int, mtime_ns: int) -> dict[str, Gold
     return gold
 
 
+def _read_corpus_gold(path: Path, fmt: Any) -> dict[str, GoldPage]:
+    """Gold of a corpus folder in any recognised layout (docs/corpora.md), keyed by its own ids."""
+    gold: dict[str, GoldPage] = {}
+    for record in fmt.read(path, "gold", "unknown"):
+        if not isinstance(record, dict) or record.get("gold") is None:
+            continue
+        own, g = str(record["source_id"]), record["gold"]
+        if own in gold:
+            raise InputError(f"{path}: id {own!r} appears twice")
+        gold[own] = GoldPage(text=g.get("main_text") or "", with_snippets=g.get("with_snippets"),
+                             without_snippets=g.get("without_snippets"), page_type=record.get("page_type"),
+                             url=record.get("url"))
+    if not gold:
+        raise InputError(f"{path}: read as a {fmt.name} corpus, but no page has gold")
+    return gold
+
+
 def _read_wcxb_gold(path: Path) -> dict[str, GoldPage]:
     folder = path / "ground-truth" if (path / "ground-truth").is_dir() else path
     files = sorted(folder.glob("*.json"))
@@ -161,19 +187,106 @@ def _read_wcxb_gold(path: Path) -> dict[str, GoldPage]:
     return gold
 
 
-def read_predictions(path: str | Path) -> tuple[dict[str, str | None], str | None]:
-    """Predicted main text keyed by page id, and the system version where the file states one."""
-    path = Path(path)
+class Predictions(dict):
+    """Predicted texts keyed by one id kind, with ``alias`` mapping the other kind (source_id ↔
+    page_id, where the file has both) onto those keys, and ``notes`` about entries left out."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.alias: dict[str, str] = {}
+        self.notes: list[str] = []
+
+
+ID_KEYS = ("page_id", "id", "source_id")
+
+
+def _split_system(path: Path) -> tuple[Path, str | None]:
+    """``RUN#system`` or ``predictions.parquet#system`` → (path, system)."""
+    text = str(path)
+    if "#" in text and not path.exists():
+        base, system = text.rsplit("#", 1)
+        return Path(base), system
+    return path, None
+
+
+def read_run_predictions(path: Path, system: str | None = None) -> tuple[Predictions, str | None]:
+    """One system's texts from a run folder or its predictions.parquet, keyed by page_id with
+    source_id as alias; ``system`` may be omitted when the run has only one."""
+    import pyarrow.parquet as pq
+
+    file = path / "predictions.parquet" if path.is_dir() else path
+    if not file.is_file():
+        raise InputError(f"{path}: a run folder must hold predictions.parquet (a `bench run` output); found none")
+    try:
+        table = pq.read_table(file)
+    except Exception as exc:
+        raise InputError(f"{file}: not a readable Parquet file ({exc})") from None
+    if "system" not in table.column_names or "page_id" not in table.column_names:
+        raise InputError(f"{file}: not a predictions table (needs system, page_id and text columns)")
+    rows = table.to_pylist()
+    systems = sorted({r["system"] for r in rows})
+    if system is None:
+        if len(systems) != 1:
+            raise InputError(f"{file}: holds {len(systems)} systems ({', '.join(systems)}): name one as {path}#SYSTEM")
+        system = systems[0]
+    elif system not in systems:
+        raise InputError(f"{file}: no system {system!r} (has: {', '.join(systems)})")
+    preds, version = Predictions(), None
+    for r in rows:
+        if r["system"] != system:
+            continue
+        preds[str(r["page_id"])] = r.get("text") if r.get("status", "ok") == "ok" else None
+        version = r.get("system_version")
+        if r.get("source_id") is not None:
+            preds.alias[str(r["source_id"])] = str(r["page_id"])
+    return preds, version
+
+
+def run_systems(path: Path) -> list[str]:
+    """Systems of a run folder / predictions.parquet (for expanding one path into one per system)."""
+    import pyarrow.parquet as pq
+
+    file = path / "predictions.parquet" if path.is_dir() else path
+    try:
+        return sorted(set(pq.read_table(file, columns=["system"]).column("system").to_pylist()))
+    except Exception:
+        return []
+
+
+def is_run(path: Path) -> bool:
+    """A `bench run` folder or a predictions.parquet file."""
+    return (path.is_dir() and (path / "predictions.parquet").is_file()) or path.suffix == ".parquet"
+
+
+def read_predictions(path: str | Path) -> tuple[Predictions, str | None]:
+    """Predicted main text keyed by page id, and the system version where the file states one.
+
+    Reads a run folder or predictions.parquet (``PATH#SYSTEM`` picks one system), JSONL with an
+    id key (page_id, id or source_id) and ``text``, AEB output JSON in both shapes, and WCXB
+    results ``{id: "text"}`` (entries that are not texts, e.g. counters, are left out with a note).
+    """
+    path, system = _split_system(Path(path))
     _check_exists(path, "predictions")
+    if is_run(path):
+        return read_run_predictions(path, system)
     if path.is_dir():
-        raise InputError(f"{path}: predictions must be a file (AEB output JSON or JSONL), not a folder")
+        raise InputError(f"{path}: predictions must be a file (AEB output JSON, JSONL, predictions.parquet) "
+                         "or a run folder")
     if _is_jsonl(path):
-        preds: dict[str, str | None] = {}
-        for lineno, row in _iter_jsonl(path):
-            pid = str(row["page_id"])
+        preds = Predictions()
+        for lineno, row in iter_jsonl(path, required=("text",)):
+            key = next((k for k in ID_KEYS if row.get(k) is not None), None)
+            if key is None:
+                raise InputError(f"{path}:{lineno}: no id (each line needs one of {', '.join(ID_KEYS)} and text)")
+            if row["text"] is not None and not isinstance(row["text"], str):
+                raise InputError(f"{path}:{lineno}: 'text' must be a string or null, got {type(row['text']).__name__}")
+            pid = str(row[key])
             if pid in preds:
-                raise InputError(f"{path}:{lineno}: page_id {pid!r} appears twice")
+                raise InputError(f"{path}:{lineno}: id {pid!r} appears twice")
             preds[pid] = row["text"]
+            other = row.get("source_id") if key != "source_id" else None
+            if other is not None:
+                preds.alias[str(other)] = pid
         return preds, None
     data = _load_json(path)
     if not isinstance(data, dict):
@@ -182,17 +295,24 @@ def read_predictions(path: str | Path) -> tuple[dict[str, str | None], str | Non
     if "output" in data and isinstance(data["output"], dict) and set(data) <= {"output", "version"}:
         version = None if data.get("version") is None else str(data["version"])
         data = data["output"]
-    preds = {}
+    preds = Predictions()
+    skipped = []
     for pid, item in data.items():
         if isinstance(item, dict):
             if "articleBody" not in item:
                 raise InputError(f"{path}: entry {pid!r} has no 'articleBody' (expected {{id: {{articleBody}}}})")
             text = item["articleBody"]
-        else:
+            if text is not None and not isinstance(text, str):
+                raise InputError(f"{path}: entry {pid!r}: the text must be a string or null, got {type(text).__name__}")
+        elif item is None or isinstance(item, str):
             text = item  # WCXB results shape: {id: "text"}
-        if text is not None and not isinstance(text, str):
-            raise InputError(f"{path}: entry {pid!r}: the text must be a string or null, got {type(text).__name__}")
+        else:  # WCXB results files also carry counters (numbers, lists): not a page
+            skipped.append(pid)
+            continue
         preds[str(pid)] = text
+    if skipped:
+        shown = ", ".join(map(repr, skipped[:5]))
+        preds.notes.append(f"{path}: {len(skipped)} entries that are not texts ignored ({shown})")
     return preds, version
 
 
@@ -207,6 +327,9 @@ def align(
     alias = {str(g.extra["file_id"]): pid for pid, g in gold.items() if g.extra.get("file_id") is not None}
     if not set(preds) & set(gold) and alias and set(preds) & set(alias):
         preds = {alias.get(k, k): v for k, v in preds.items()}
+    other = getattr(preds, "alias", {})  # a run's predictions: keyed by page_id, gold by the corpus's ids
+    if other and len(set(other) & set(gold)) > len(set(preds) & set(gold)):
+        preds = {k: preds[pid] for k, pid in other.items()}
     matched = set(preds) & set(gold)
     if not matched:
         example_g, example_p = next(iter(gold), "?"), next(iter(preds), "?")

@@ -33,7 +33,8 @@ from benchmarks.systems.boilerplate import GOLD_KEY
 BREAKDOWNS = ("source", "page_type", "domain", "language", "complexity", "gold_in_page")
 MIN_PAGES_FOR_INTERVAL = 10  # smaller breakdown groups get a point estimate without an interval
 RAW_COLUMNS = ["page_id", "raw", "raw_format", "encoding"]  # read page by page when jobs are due
-PAGE_COLUMNS = ["page_id", "source", "url", "domain", "page_type", "language", "text", "blocks", "text_sha256", "split"]
+PAGE_COLUMNS = ["page_id", "source", "source_id", "url", "domain", "page_type", "language", "text", "blocks",
+                "text_sha256", "split"]
 _WORD = re.compile(r"\w+")
 
 
@@ -117,7 +118,8 @@ def complexity(page_text: str, gold_text: str) -> str:
 
 def _page_meta(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
     """What a run keeps of a page: identity, breakdown groups, and how much of its gold it holds."""
-    meta = {k: page.get(k) for k in ("page_id", "source", "domain", "page_type", "language", "text_sha256", "split")}
+    meta = {k: page.get(k) for k in ("page_id", "source", "source_id", "domain", "page_type", "language", "text_sha256",
+                                     "split")}
     coverage = gold_in_page.coverage(page, gold.get("main_text"))
     return meta | {
         "complexity": complexity(page["text"], gold.get("main_text") or ""),
@@ -129,7 +131,7 @@ def _page_meta(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
 def _job_page(page: dict[str, Any], gold: dict[str, Any], system: Any) -> dict[str, Any]:
     """What ``system`` reads of a page: identity, url and text always, and what its ``needs`` ask for
     (the raw bytes and codec, the gold main text, the gold zones)."""
-    out = {k: page.get(k) for k in ("page_id", "url", "text", "text_sha256")}
+    out = {k: page.get(k) for k in ("page_id", "source_id", "url", "text", "text_sha256")}
     needs = system.needs
     if HTML in needs:
         out.update(raw=page.get("raw"), encoding=page.get("encoding"))
@@ -267,7 +269,7 @@ def run(
                 result.failures.append({"system": name, "page_id": page["page_id"], "status": status, "error": error})
             result.predictions.append({
                 "run_id": result.run_id, "task": task.name, "system": name, "system_version": result.versions[name],
-                "input": task.input, "page_id": page["page_id"], "text_sha256": page["text_sha256"],
+                "input": task.input, "page_id": page["page_id"], "source_id": page.get("source_id"), "text_sha256": page["text_sha256"],
                 **task.prediction_fields(output if status == "ok" else None),
                 "status": status, "error": error, "seconds": seconds,
             })

@@ -28,13 +28,19 @@ def _progress(label: str):
     return update
 
 
+def _format_choices() -> list[str]:
+    from curation.sources.formats import choices
+
+    return choices()
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--source", required=True, help="Name stored in the `source` column (e.g. mysite, aeb).")
-@click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", "html", "text", "warc", "aeb", "wcxb", "mozilla"]),
-              help="How to read PATHS. auto: by suffix (.html/.htm[.gz] html, .txt text, .warc[.gz] warc); "
-                   "aeb/wcxb/mozilla: the native folder layout of those corpora.")  # fmt: skip
+@click.option("--format", "fmt", default="auto", show_default=True, type=click.Choice(_format_choices()),
+              help="How to read PATHS (layouts: docs/corpora.md). auto: a folder in a known corpus layout "
+                   "(aeb, wcxb, l3s-gn1, trafilatura-eval, webmainbench, mozilla) is read as that corpus, other "
+                   "files by suffix (.html/.htm[.gz] html, .txt text, .warc[.gz] warc).")  # fmt: skip
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder for Parquet shards and reports.")
 @click.option("--license", "license_", default=None, help="SPDX licence id of the pages (default: known for aeb/wcxb/mozilla, else 'unknown').")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input was quarantined.")
@@ -57,10 +63,19 @@ def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: s
 
     The input is cut into shards that run independently (locally or on Ray) with identical results.
     Rerunning the same command after a crash or kill runs only the unfinished shards.
+
+    \b
+    Examples:
+      pagegold ingest ../shared/corpora/aeb --source aeb --out /tmp/aeb
+      pagegold ingest my_pages/ --source mine --format html --out /tmp/mine   # NAME.txt gold beside NAME.html
+
+    \b
+    Environment: PAGEGOLD_L3S_CLASSES (l3s-gn1 gold classes, default 1,2,3).
     """
     from curation import shards
     from curation.engines import EngineError
     from curation.ingest import ingest as run_ingest
+    from curation.sources.formats import LayoutError
 
     if address and engine != "ray":
         raise click.UsageError("--address only applies to --engine ray")
@@ -69,6 +84,8 @@ def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: s
                              engine=engine, jobs=jobs, address=address, files_per_shard=files_per_shard or shards.FILES_PER_SHARD)  # fmt: skip
     except EngineError as exc:
         raise click.ClickException(f"{exc} (finished shards are kept: rerun the same command to resume)") from exc
+    except LayoutError as exc:
+        raise click.ClickException(str(exc)) from None
     if summary["quarantined"]:  # say why on stderr, not only in quarantine.jsonl
         with open(out / "quarantine.jsonl", encoding="utf-8") as lines:
             for n, line in enumerate(lines):
@@ -105,6 +122,11 @@ def release(version: str, recipe: Path | None, from_sources: bool) -> None:
       pagegold release 2.0.1                  # staged gold on top of the latest release
       pagegold release 2.1.0 --sources my.yaml  # plus the new sources in my.yaml
       pagegold release 3.0.0 --from-sources   # maintainers: rebuild from the corpora
+
+    A recipe source's `format` is any layout of docs/corpora.md.
+
+    Environment: PAGEGOLD_DATA_DIR (the data/ folder, default ./data), PAGEGOLD_STAGING_DIR (staged
+    gold, default data/staging), PAGEGOLD_L3S_CLASSES (l3s-gn1 gold classes).
     """
     from curation.engines import EngineError
     from curation.release import build_release
@@ -126,6 +148,8 @@ def verify(version: str | None, all_versions: bool) -> None:
     """Recheck a release: checksums, row counts, schemas, offsets, gold hashes and split leakage.
 
     Exit status 0 only when everything checks.
+
+    Environment: PAGEGOLD_DATA_DIR (the data/ folder, default ./data).
     """
     from curation.hub import hf_config_problem
     from curation.verify import verify_release
@@ -170,6 +194,8 @@ def export_hub(out: Path, repo_id: str, croissant: bool) -> None:
     Example:
       pagegold export-hub build/hub --repo-id your-name/pagegold
       huggingface-cli upload your-name/pagegold build/hub . --repo-type dataset
+
+    Environment: PAGEGOLD_DATA_DIR (the data/ folder, default ./data).
     """
     from curation.hub import export_hub as run_export
 
@@ -187,7 +213,10 @@ def export_hub(out: Path, repo_id: str, croissant: bool) -> None:
 @click.option("--version", default=None, help="Release to describe (default: latest).")
 @click.option("--write/--print", default=True, show_default=True, help="Rewrite the statistics section of DATASET_CARD.md, or print it.")
 def card(version: str | None, write: bool) -> None:
-    """Regenerate the statistics section of DATASET_CARD.md from the shipped release."""
+    """Regenerate the statistics section of DATASET_CARD.md from the shipped release.
+
+    Environment: PAGEGOLD_DATA_DIR (the data/ folder, default ./data).
+    """
     from curation.card import render_stats, update_card
 
     text = render_stats(version)

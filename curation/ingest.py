@@ -33,7 +33,6 @@ from curation.normalise import NORMALISER_VERSION
 from curation.parquet_io import ROW_GROUP_ROWS
 from curation.steps import INGEST_STEPS
 
-LICENSES = shards.LICENSES
 TABLES = ("pages", "boilerplate_gold")
 #: progress(shards finished, shards total, pages written so far)
 Progress = Callable[[int, int, int], None]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from curation.sources.rejected import Rejected
+from curation.sources.rejected import Note, Rejected
 
 
 class SourceGold(TypedDict, total=False):
@@ -98,6 +98,8 @@ def drop_rejected(records: Iterable[Record | Rejected], ctx: Context) -> Iterato
     for record in records:
         if isinstance(record, Rejected):
             ctx.reject(record.path, record.reason)
+        elif isinstance(record, Note):
+            ctx.note(record.path, record.reason)
         else:
             ctx.counts["read"] += 1
             yield record

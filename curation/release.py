@@ -55,7 +55,14 @@ def _stage(name: str) -> None:
 
 
 def load_recipe(path: Path) -> list[dict[str, Any]]:
+    """The sources of a release recipe; each one's ``format`` must be a registered corpus format."""
+    from curation.sources.formats import choices
+
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for src in spec["sources"]:
+        if src.get("format", "auto") not in choices():
+            raise dataset.ReleaseError(f"{path}: source {src.get('name')!r} has format {src.get('format')!r}; "
+                                       f"known formats: {', '.join(choices())} (docs/corpora.md)")
     return spec["sources"]
 
 

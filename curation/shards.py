@@ -32,6 +32,7 @@ from typing import Any
 from curation import pipeline, sources
 from curation.normalise import NORMALISER_VERSION
 from curation.parquet_io import ShardWriter
+from curation.sources import formats
 
 #: Bump when a step changes what a shard writes for the same input (invalidates `_done` markers).
 PIPELINE_VERSION = "1"
@@ -40,8 +41,6 @@ PIPELINE_VERSION = "1"
 FILES_PER_SHARD = 256
 #: Partitions of the global exact-repeat step (map output buckets by page_id).
 PARTITIONS = 16
-LICENSES = {"aeb": "MIT", "wcxb": "CC-BY-4.0", "mozilla": "Apache-2.0"}
-NATIVE = ("aeb", "wcxb", "mozilla")
 WORK = "_shards"
 DONE = "_done"
 
@@ -51,7 +50,7 @@ class Shard:
     """One unit of work. ``items`` are file paths, or one corpus root with a ``[start, stop)`` slice."""
 
     index: int
-    kind: str  # "files", "warc" or a native format
+    kind: str  # "files", "warc" or a corpus format's name (curation.sources.formats)
     fmt: str  # the --format asked for (html/text force the kind of every file)
     items: tuple[str, ...]
     source: str
@@ -61,6 +60,7 @@ class Shard:
     fingerprint: str
     start: int = 0
     stop: int | None = None
+    ids: tuple[str, ...] = ()  # "files": each file's source_id (its path relative to the folder given)
 
     @property
     def name(self) -> str:
@@ -84,83 +84,105 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _native_count(fmt: str, root: Path) -> int:
-    """How many records the native reader yields for ``root`` (one per page, or one rejection)."""
-    try:
-        if fmt == "aeb":
-            return max(len(json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))), 1)
-        if fmt == "wcxb":
-            return len(list((root / "ground-truth").glob("*.json")))
-        return max(sum(1 for p in root.iterdir() if (p / "source.html").is_file()), 1)
-    except (OSError, ValueError):
-        return 1  # the reader will yield one Rejected for the unreadable root
-
-
 def plan(
     paths: list[str], source: str, fmt: str, license: str | None, page_type: str | None, out: Path,
     files_per_shard: int = FILES_PER_SHARD,
 ) -> tuple[list[Shard], list[dict[str, str]]]:
     """The shards for an ingest, and the inputs rejected while planning (missing, given twice,
-    refused; entries with a ``note`` instead of a ``reason`` are notes, e.g. files skipped by suffix)."""
-    if fmt not in sources.FORMATS:
-        raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(sources.FORMATS)})")
+    refused, an id taken by another file; entries with a ``note`` instead of a ``reason`` are
+    notes, e.g. files skipped by suffix).
+
+    ``fmt`` is a registered corpus format (``curation.sources.formats``) or ``auto``: each folder
+    whose layout a corpus format recognises is read as that corpus, everything else file by file
+    by suffix. A path that is not the layout of the format named raises LayoutError.
+    """
     if files_per_shard < 1:
         raise ValueError("files_per_shard must be at least 1")
-    license = license or LICENSES.get(fmt, "unknown")
-    common = {"v": PIPELINE_VERSION, "n": NORMALISER_VERSION, "source": source, "fmt": fmt, "license": license, "page_type": page_type}
-    groups: list[tuple[str, tuple[str, ...], int, int | None, Any]] = []
+    named = None if fmt == "auto" else formats.get(fmt)
+    groups: list[tuple[str, tuple[str, ...], int, int | None, Any, tuple[str, ...], str]] = []
     rejects: list[dict[str, str]] = []
-    if fmt in NATIVE:
-        for root in map(Path, paths):
-            count = _native_count(fmt, root)
-            # The whole corpus folder is fingerprinted: any change re-runs its shards (a stat is cheap).
-            stats = [_stat_key(p) for p in sorted(root.rglob("*"))] if root.is_dir() else [_stat_key(root)]
-            corpus = _digest(stats)
-            for start in range(0, count, files_per_shard):
-                groups.append((fmt, (str(root),), start, min(start + files_per_shard, count), corpus))
-    elif fmt == "warc":  # read as given, one file per shard (WARC files are big)
-        for path in paths:
-            groups.append(("warc", (str(path),), 0, None, [_stat_key(Path(path))]))
-    else:
-        chunk: list[str] = []
+    ids: dict[str, str] = {}  # source_id → the file that has it
+    chunk: list[tuple[str, str]] = []
 
-        def flush() -> None:
-            if chunk:
-                groups.append(("files", tuple(chunk), 0, None, [_stat_key(Path(p)) for p in chunk]))
-                chunk.clear()
+    def flush(lic: str) -> None:
+        if chunk:
+            items = tuple(f for f, _ in chunk)
+            stats = [_stat_key(Path(p)) for p in items]
+            groups.append(("files", items, 0, None, stats, tuple(i for _, i in chunk), lic))
+            chunk.clear()
 
-        for item in sources.files.expand(paths, fmt):
+    def add_files(given: list[str], lic: str) -> None:
+        for item in sources.files.expand_with_roots(given, fmt):
             if isinstance(item, sources.Rejected):
                 rejects.append({"path": item.path, "reason": item.reason})
-            elif isinstance(item, sources.files.Skipped):  # a note, not a quarantine line (see ingest._merge)
-                rejects.append({"path": item.path, "note": item.note})
-            elif sources.files.kind_of(item, fmt) == "warc":
-                flush()
-                groups.append(("warc", (str(item),), 0, None, [_stat_key(item)]))
+            elif isinstance(item, (sources.Note, sources.files.Skipped)):  # a note, not a quarantine line
+                rejects.append({"path": item.path, "note": getattr(item, "note", None) or getattr(item, "reason", "")})
+            elif sources.files.kind_of(item[0], fmt) == "warc":
+                flush(lic)
+                groups.append(("warc", (str(item[0]),), 0, None, [_stat_key(item[0])], (), lic))
             else:
-                chunk.append(str(item))
+                file, root = item
+                kind = sources.files.kind_of(file, fmt) or "html"
+                suffixes = sources.files.TEXT_SUFFIXES if kind == "text" else sources.files.HTML_SUFFIXES
+                own = sources.files.display(formats.source_id_of(root, file, suffixes))  # escaped like paths
+                if own in ids:
+                    rejects.append({"path": sources.files.display(file), "reason": f"source_id {own!r} is already that of {ids[own]} "
+                                                                  "(two files differ only in suffix): rename one"})
+                    continue
+                ids[own] = str(file)
+                chunk.append((str(file), own))
                 if len(chunk) >= files_per_shard:
-                    flush()
-        flush()
+                    flush(lic)
+
+    pending: list[str] = []
+    for given in paths:
+        root = Path(given)
+        corpus = named if named is not None else (formats.detect(root) if root.is_dir() else None)
+        if corpus is None or corpus.per_file:
+            if named is not None and named.name == "warc":  # read as given, one file per shard (WARC files are big)
+                groups.append(("warc", (str(given),), 0, None, [_stat_key(root)], (), license or named.license))
+            else:
+                if named is not None and root.is_dir():
+                    named.check(root)
+                pending.append(given)
+            continue
+        add_files(pending, license or (named.license if named else "unknown"))
+        pending = []
+        flush(license or "unknown")
+        corpus.check(root)
+        count = corpus.count(root)
+        # The whole corpus folder is fingerprinted: any change re-runs its shards (a stat is cheap).
+        stats = [_stat_key(p) for p in sorted(root.rglob("*"))] if root.is_dir() else [_stat_key(root)]
+        digest = _digest(stats)
+        for start in range(0, count, files_per_shard):
+            stop = min(start + files_per_shard, count)
+            groups.append((corpus.name, (str(root),), start, stop, digest, (), license or corpus.license))
+    lic = license or (named.license if named else "unknown")
+    add_files(pending, lic)
+    flush(lic)
     shards = []
-    for index, (kind, items, start, stop, stats) in enumerate(groups):
-        fingerprint = _digest({**common, "kind": kind, "items": items, "start": start, "stop": stop, "stats": stats})
+    for index, (kind, items, start, stop, stats, own_ids, lic) in enumerate(groups):
+        common = {"v": PIPELINE_VERSION, "n": NORMALISER_VERSION, "source": source, "fmt": fmt, "license": lic,
+                  "page_type": page_type}
+        fingerprint = _digest({**common, "kind": kind, "items": items, "start": start, "stop": stop, "stats": stats,
+                               "ids": own_ids})
         work = Path(out) / WORK / f"s{index:05d}"
-        shards.append(Shard(index, kind, fmt, items, source, license, page_type, str(work), fingerprint, start, stop))
+        shards.append(Shard(index, kind, fmt, items, source, lic, page_type, str(work), fingerprint, start, stop,
+                            own_ids))
     return shards, rejects
 
 
 def read_shard(shard: Shard) -> Iterator[Any]:
     """Raw records (or Rejected) of one shard, in the same order a whole-input read would give."""
     if shard.kind == "files":
-        records = sources.read_files(shard.items, shard.source, shard.fmt, shard.license)
+        records = sources.read_files(shard.items, shard.source, shard.fmt, shard.license, ids=shard.ids or None)
     elif shard.kind == "warc":
         records = sources.read_warc(shard.items, shard.source, shard.license)
     else:
-        reader = {"aeb": sources.read_aeb, "wcxb": sources.read_wcxb, "mozilla": sources.read_mozilla}[shard.kind]
-        # The native readers have no random access: skip to the slice (re-reading earlier pages
+        reader = formats.get(shard.kind).read
+        # Corpus readers have no random access: skip to the slice (re-reading earlier pages
         # costs a gunzip each, small beside normalising).
-        records = islice(reader(shard.items[0], source=shard.source, license=shard.license), shard.start, shard.stop)
+        records = islice(reader(Path(shard.items[0]), shard.source, shard.license), shard.start, shard.stop)
     for record in records:
         if shard.page_type is not None and not isinstance(record, sources.Rejected) and not record.get("page_type"):
             record = {**record, "page_type": shard.page_type}  # a default for sources that do not say

@@ -40,6 +40,15 @@ def main() -> None:
       pagegold release 1.0.0        # build data/v1.0.0 from the configured sources
       pagegold verify               # recheck every checksum and schema
       pagegold bench run --task boilerplate --systems all
+      pagegold bench run --corpus ../shared/corpora/wcxb-dev --split dev --systems trafilatura
+
+    \b
+    Environment (README, "Environment variables"):
+      PAGEGOLD_DATA_DIR     the data/ folder of releases (default ./data)
+      PAGEGOLD_CACHE        bench run output cache (default .cache/pagegold)
+      PAGEGOLD_STAGING_DIR  staged gold for releases (default data/staging)
+      PAGEGOLD_L3S_CLASSES  l3s-gn1 gold classes (default 1,2,3)
+      PAGEGOLD_HOME, PAGEGOLD_LS_*, LABEL_STUDIO_*   Label Studio (annotate)
     """
 
 

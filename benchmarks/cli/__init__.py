@@ -5,7 +5,7 @@ only registers itself there. ``group`` defines the ``bench`` group; ``score`` an
 subcommands to it when imported (here), and neither imports this package.
 """
 
-from benchmarks.cli import run, score  # noqa: F401 - importing them adds their subcommands to `bench`
+from benchmarks.cli import export, run, score  # noqa: F401 - importing them adds their subcommands to `bench`
 from benchmarks.cli.group import bench
 
 __all__ = ["bench"]

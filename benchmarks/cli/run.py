@@ -12,6 +12,12 @@ from benchmarks import stats as _stats
 from benchmarks.cli.group import TaskChoice, _get_task, bench
 
 
+def _format_choices() -> list[str]:
+    from curation.sources.formats import choices
+
+    return choices()
+
+
 @bench.command("systems")
 @click.option("--task", "task_name", type=TaskChoice(), default=None,
               help="Only systems of this task (pipeline: every EXTRACTOR+NER combination).")
@@ -99,8 +105,17 @@ def extras_cmd(task_name: str, systems: str, missing_only: bool) -> None:
 @click.option("--task", "task_name", type=TaskChoice(), default="boilerplate", show_default=True, help="Task to run.")
 @click.option("--systems", default="all", show_default=True, help="Comma-separated system names, or all.")
 @click.option("--version", default=None, help="Release to benchmark on (default: latest).")
-@click.option("--split", default=None, type=click.Choice(["train", "dev", "test"]), help="Only this split.")
-@click.option("--source", default=None, help="Only pages of this source (e.g. aeb, wcxb-dev).")
+@click.option("--split", default=None, help="Only this split: train, dev or test of a release; with --corpus the corpus's "
+              "own split names (e.g. WCXB's dev, test), or all.")
+@click.option("--corpus", "corpus_path", default=None, type=click.Path(path_type=Path),
+              help="Benchmark this corpus where it lies (any layout of docs/corpora.md) instead of a release: "
+                   "nothing is written under data/, pages keep the corpus's ids and splits.")
+@click.option("--format", "corpus_format", default="auto", show_default=True, type=click.Choice(_format_choices()),
+              help="Layout of --corpus (auto: recognised from the folder).")
+@click.option("--pages", "pages_dir", default=None, type=click.Path(path_type=Path),
+              help="Benchmark an `ingest` output folder (pages-*.parquet + boilerplate_gold-*.parquet).")
+@click.option("--source", default=None, help="Only pages of this source (e.g. aeb, wcxb-dev); with --corpus, the name "
+              "its pages get (default: the folder's name).")
 @click.option("--jobs", default=None, type=click.IntRange(1), help="Worker processes (default: all cores).")
 @click.option("--timeout", default=60.0, show_default=True, help="Per-page timeout in seconds.")
 @click.option("--memory-mb", default=4096, show_default=True, help="Address-space cap per worker (0 = none).")
@@ -110,12 +125,25 @@ def extras_cmd(task_name: str, systems: str, missing_only: bool) -> None:
 @click.option("--no-cache", is_flag=True, help="Run every system on every page again.")
 @click.option("--rouge", is_flag=True, help="Also compute ROUGE-LSum (slow on long pages).")
 @click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True, help="Bootstrap resamples.")
-def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb, out_dir, cache_path, no_cache, rouge, resamples) -> None:
-    """Run systems on a release in isolated parallel workers; write predictions, results and reports.
+def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, pages_dir, source, jobs, timeout, memory_mb,
+            out_dir, cache_path, no_cache, rouge, resamples) -> None:
+    """Run systems on a release (or a corpus in place) in isolated workers; write predictions, results, reports.
 
     A crash, hang or memory blow-up on one page is recorded for that page (scored as empty output)
     and listed in the report. Outputs are cached by (system, version, page_id, text_sha256), so an
     interrupted run resumes where it stopped.
+
+    \b
+    Examples:
+      pagegold bench run --systems trafilatura,html-text --split test
+      pagegold bench run --corpus ../shared/corpora/wcxb-dev --split dev --systems trafilatura
+      pagegold bench run --corpus my.jsonl --format jsonl --systems file:outputs.jsonl,trafilatura
+      pagegold bench run --pages /tmp/ingested --systems resiliparse
+
+    \b
+    Environment: PAGEGOLD_DATA_DIR (the data/ folder releases are read from), PAGEGOLD_CACHE
+    (output cache folder), PAGEGOLD_L3S_CLASSES (l3s-gn1 gold classes, default 1,2,3), PAGEGOLD_NODE and
+    PAGEGOLD_JS_TIMEOUT (the node binary and reply timeout of the JS extractors).
     """
     from benchmarks import report, runner
     from benchmarks.pool import cpu_count
@@ -138,10 +166,32 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
         if systems != "all":  # a system asked for by name must run; "all" means all that can
             raise click.ClickException(str(exc))
         click.echo(f"skipping {name}: {exc}", err=True)
-    try:
-        data = runner.load_release(task, version, split, source)
-    except (dataset.ReleaseError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+    loaded = None
+    if corpus_path is not None or pages_dir is not None:
+        from benchmarks import corpus as _corpus
+
+        if corpus_path is not None and pages_dir is not None:
+            raise click.UsageError("give --corpus or --pages, not both")
+        if version is not None:
+            raise click.UsageError("--version selects a release; it does not apply to --corpus or --pages")
+        if task.name != "boilerplate":
+            raise click.UsageError(f"--corpus and --pages read main-text gold (task boilerplate), not {task.name} gold")
+        try:
+            loaded = (_corpus.load_corpus(corpus_path, corpus_format, split, source) if corpus_path is not None
+                      else _corpus.load_pages(pages_dir, split))
+        except ValueError as exc:  # LayoutError, CorpusError
+            raise click.ClickException(str(exc)) from None
+        data = runner.ReleaseData(loaded.label, loaded.pages, loaded.gold, loaded.raw_pages)
+        click.echo(f"{len(data.pages)} pages with gold from {data.version} (splits: "
+                   + ", ".join(f"{k} {v}" for k, v in sorted(loaded.splits.items())) + f"; {loaded.without_gold} without "
+                   f"gold; {len(loaded.quarantine)} quarantined)", err=True)
+    else:
+        if split is not None and split not in dataset.SPLITS:
+            raise click.BadParameter(f"{split!r}: a release's splits are {', '.join(dataset.SPLITS)}", param_hint="--split")
+        try:
+            data = runner.load_release(task, version, split, source)
+        except (dataset.ReleaseError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
     cache = None if no_cache else (cache_path or runner.cache_dir())
     metrics = None
     if rouge and "rouge-lsum" in task.metrics:
@@ -155,6 +205,8 @@ def run_cmd(task_name, systems, version, split, source, jobs, timeout, memory_mb
                             raw_pages=data.raw_pages, progress=update)
     out_dir = out_dir or Path("runs") / result.run_id
     paths = runner.write(result, task, out_dir, resamples=resamples)
+    if loaded is not None:
+        paths.update(_corpus.write_rejects(loaded, out_dir))
     paths.update(report.write_reports(out_dir))  # ranked by the run's primary metric (run.json)
     click.echo(f"{len(result.failures)} failed pages; wrote " + ", ".join(str(p) for p in paths.values()))
 
@@ -218,7 +270,7 @@ def compare_cmd(system_a, system_b, run_dir, task_name, metric, resamples, seed,
         part = frame[frame["system"] == name].sort_values("page_id")
         if part.empty:
             raise click.ClickException(f"system {name!r} is not in {path} (has: {', '.join(sorted(frame['system'].unique()))})")
-        per[name] = {c: part[c].to_numpy(float) for c in part.columns if c not in ("system", "page_id")}
+        per[name] = {c: part[c].to_numpy(float) for c in part.columns if c not in ("system", "page_id", "source_id")}
     a, b = per[system_a], per[system_b]
     if metric not in task.aggregate(a):
         raise click.BadParameter(f"unknown metric {metric!r} (have: {', '.join(task.aggregate(a))})", param_hint="--metric")

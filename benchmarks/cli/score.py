@@ -16,10 +16,12 @@ from benchmarks.cli.group import TaskChoice, _get_task, _json_safe, bench
 @click.option("--metric", default="all", show_default=True,
               help="A metric family the task scores from files (`pagegold bench metrics` lists them), or all.")
 @click.option("--gold", "gold_path", required=True, type=click.Path(path_type=Path),
-              help="Gold: AEB ground-truth.json, a WCXB ground-truth folder, or JSONL {page_id, text}.")
+              help="Gold: AEB ground-truth.json, a WCXB ground-truth folder, JSONL {page_id, text}, or a corpus "
+                   "folder in a layout --format auto recognises (docs/corpora.md), keyed by its own ids.")
 @click.option("--pred", "pred_paths", required=True, multiple=True, type=click.Path(path_type=Path),
-              help="Predictions: AEB output JSON (either shape) or JSONL {page_id, text}. Repeat it to "
-                   "score several files against one gold (the gold is read and indexed once).")
+              help="Predictions: AEB output JSON (either shape), WCXB results JSON, JSONL {page_id|id|source_id, text}, "
+                   "a `bench run` folder or its predictions.parquet (every system, or RUN#SYSTEM for one). Ids may be "
+                   "page_ids or the corpus's own ids. Repeat it to score several files against one gold.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1),
               help="Processes for scoring several --pred files.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of metric → value (null for undefined).")
@@ -36,10 +38,17 @@ def score_cmd(task_name: str, metric: str, gold_path: Path, pred_paths: tuple[Pa
     Example (AEB):
       pagegold bench score --task boilerplate --metric aeb \\
         --gold aeb/ground-truth.json --pred aeb/output/trafilatura.json --json
+    Example (a run on a corpus, scored against the corpus's own gold file):
+      pagegold bench score --gold aeb/ground-truth.json --pred runs/RUN_ID --metric aeb
     """
-    from benchmarks.io import InputError
+    from benchmarks.io import InputError, is_run, run_systems
 
     task = _get_task(task_name)
+    expanded: list[Path] = []
+    for pred in pred_paths:  # a run with several systems: one entry per system
+        systems = run_systems(pred) if is_run(pred) else []
+        expanded.extend([Path(f"{pred}#{s}") for s in systems] if len(systems) > 1 else [pred])
+    pred_paths = tuple(expanded)
     if metric != "all" and metric not in task.file_metrics:
         raise click.BadParameter(f"unknown metric {metric!r} for task {task_name} (choose from {', '.join(task.file_metrics)}, all)", param_hint="--metric")
     try:

@@ -73,7 +73,9 @@ def markdown(results: pd.DataFrame, run: dict[str, Any] | None = None, metric: s
         lines.append("\n" + by_coverage)
     meta = ""
     if run:
-        meta = f"Run `{run.get('run_id')}` on release {run.get('dataset_version')}, {run.get('n_pages')} pages; seeded bootstrap 95% intervals.\n\n"
+        on = str(run.get("dataset_version"))
+        on = on if on.startswith(("corpus:", "pages:")) else f"release {on}"  # a corpus run in place, or a release
+        meta = f"Run `{run.get('run_id')}` on {on}, {run.get('n_pages')} pages; seeded bootstrap 95% intervals.\n\n"
         fails = run.get("failures") or []
         if fails:
             # one line each: some errors (nltk's) span many lines and would break the Markdown list

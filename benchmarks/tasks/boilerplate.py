@@ -75,6 +75,8 @@ class BoilerplateTask(Task):
         out["seed"] = seed
         if version is not None:
             out["system_version"] = version
+        if getattr(preds, "notes", None):
+            out["note"] = "; ".join(preds.notes)
         return out
 
     def prepare_gold(self, gold_path: str | Path, metric: str = "all") -> None:

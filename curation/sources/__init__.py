@@ -9,10 +9,7 @@ it yields a ``Rejected`` record and goes on.
 from __future__ import annotations
 
 from curation.sources.files import read_files
-from curation.sources.native import read_aeb, read_mozilla, read_wcxb
-from curation.sources.rejected import Rejected
+from curation.sources.rejected import Note, Rejected
 from curation.sources.warc import read_warc
 
-FORMATS = ("auto", "html", "text", "warc", "aeb", "wcxb", "mozilla")
-
-__all__ = ["FORMATS", "Rejected", "read_files", "read_aeb", "read_wcxb", "read_mozilla", "read_warc"]
+__all__ = ["Note", "Rejected", "read_files", "read_warc"]

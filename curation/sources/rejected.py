@@ -12,3 +12,11 @@ class Rejected:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """An input that is not read but is no error (e.g. a file with an unknown suffix): a note."""
+
+    path: str
+    reason: str
