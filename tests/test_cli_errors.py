@@ -127,6 +127,8 @@ def test_bench_systems_lists_every_task_in_a_table() -> None:
     assert all(h in result.output for h in ("system", "task", "version", "status"))
     for task in ("boilerplate", "entities"):
         for name in TASKS[task].systems():
+            if name.startswith("file:"):  # built on demand by other tests in this process, not declared
+                continue
             assert name in result.output, (task, name)
     assert "pipeline:" in result.output
     piped = CliRunner().invoke(main, ["bench", "systems", "--task", "pipeline"])

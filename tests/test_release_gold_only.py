@@ -26,7 +26,10 @@ def released(tmp_path_factory) -> tuple[Path, dict]:
     checkout = tmp_path_factory.mktemp("gold_only")
     root = checkout / "data"
     root.mkdir()
-    for version in dataset.list_versions(CHECKOUT / "data"):  # v2.0.0 lists files of v1.x: copy them all
+    # v2.0.0 lists files of v1.x: copy them all, and nothing newer, so v2.0.0 is the latest here
+    for version in dataset.list_versions(CHECKOUT / "data"):
+        if tuple(map(int, version[1:].split("."))) > tuple(map(int, PARENT.split("."))):
+            continue
         shutil.copytree(CHECKOUT / "data" / version, root / version)
     shutil.copyfile(CHECKOUT / "data" / "sources.yaml", root / "sources.yaml")
     pages = dataset.read_table("pages", PARENT, columns=["page_id", "text", "text_sha256", "split"], root=root)
