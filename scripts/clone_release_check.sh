@@ -5,7 +5,7 @@
 # Exits non-zero on any failure; prints each step's time.
 #
 #   bash scripts/clone_release_check.sh [REPO] [VERSION]
-#     REPO     what to `git clone` (default: this checkout); VERSION default 2.0.1
+#     REPO     what to `git clone` (default: this checkout); VERSION default: the latest release's next patch version
 #
 # Env:
 #   PAGEGOLD_CHECK_VENV=/path/.venv  reuse that venv (its packages; the clone's code goes first
@@ -17,7 +17,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 REPO="${1:-$HERE}"
-VERSION="${2:-2.0.1}"
+VERSION="${2:-}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pagegold-clone-check.XXXXXX")"
 CLONE="$WORK/x"
 LS_DIR="$WORK/labelstudio"
@@ -41,6 +41,11 @@ trap cleanup EXIT
 
 step "git clone $REPO $CLONE"
 git clone --quiet "$REPO" "$CLONE"
+if [[ -z "$VERSION" ]]; then  # the next patch version after the clone's latest release
+  LATEST="$(cd "$CLONE/data" && ls -d v*.*.* | sort -V | tail -1)"
+  IFS=. read -r MAJOR MINOR PATCH <<< "${LATEST#v}"
+  VERSION="$MAJOR.$MINOR.$((PATCH + 1))"
+fi
 [[ -e "$WORK/shared" ]] && fail "$WORK/shared exists: the check needs a clone without ../shared"
 echo "commit $(git -C "$CLONE" rev-parse --short HEAD); no ../shared beside the clone"
 cd "$CLONE"
