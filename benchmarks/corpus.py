@@ -92,8 +92,14 @@ def _without_html(records: Iterable[dict[str, Any]], ctx: pipeline.Context) -> I
 
 
 def _gold_entry(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
-    """The runner's gold record for a page (the shape of a ``boilerplate_gold`` row)."""
-    main_text = gold.get("main_text") or ""
+    """The runner's gold record for a page (the shape of a ``boilerplate_gold`` row).
+
+    ``main_text`` is None where the reader says the layout has no main text (``has_main_text``
+    False, snippets only): the main-text metric families then count the page as missing, never 0.
+    Otherwise a missing or empty main text is an empty gold, "" (WCXB's evaluate.py keeps such
+    pages in its P and R means).
+    """
+    main_text = None if gold.get("has_main_text") is False else (gold.get("main_text") or "")
     main_blocks = None
     if main_text:
         main_blocks, _, _ = align_main_blocks(page["text"], page["blocks"], main_text)
@@ -104,7 +110,7 @@ def _gold_entry(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
         "main_blocks": main_blocks,
         "main_spans": None,
         "origin": gold.get("origin"),
-        "has_main_text": gold.get("has_main_text", True),
+        "has_main_text": main_text is not None,
         "with_snippets": [clean_block(s) for s in gold.get("with_snippets", [])] or None,
         "without_snippets": [clean_block(s) for s in gold.get("without_snippets", [])] or None,
     }
@@ -207,7 +213,7 @@ def load_pages(folder: str | Path, split: str | None = None) -> Corpus:
     gold: dict[str, dict[str, Any]] = {}
     for f in sorted(folder.glob("boilerplate_gold-*.parquet")):
         for row in pq.read_table(f).to_pylist():
-            gold.setdefault(row["page_id"], row | {"has_main_text": bool(row.get("main_text"))})
+            gold.setdefault(row["page_id"], row | {"has_main_text": row.get("main_text") is not None})
     if not gold:
         raise CorpusError(f"{folder}: no boilerplate_gold-*.parquet rows (the source shipped no gold)")
     columns = [c for c in KEEP if c != "split"]

@@ -152,7 +152,8 @@ def _read_corpus_gold(path: Path, fmt: Any) -> dict[str, GoldPage]:
         own, g = str(record["source_id"]), record["gold"]
         if own in gold:
             raise InputError(f"{path}: id {own!r} appears twice")
-        gold[own] = GoldPage(text=g.get("main_text") or "", with_snippets=g.get("with_snippets"),
+        text = None if g.get("has_main_text") is False else (g.get("main_text") or "")  # None: snippets only
+        gold[own] = GoldPage(text=text, with_snippets=g.get("with_snippets"),
                              without_snippets=g.get("without_snippets"), page_type=record.get("page_type"),
                              url=record.get("url"))
     if not gold:

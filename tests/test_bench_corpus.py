@@ -67,7 +67,8 @@ def test_run_on_a_corpus_in_place_with_a_file_system(tmp_path, jsonl_corpus, mon
         ("html-text", "g-0", "ok"),
         ("html-text", "g-2", "ok"),
     }
-    assert overall(run, f"file:{outputs}", "bow_f1") == pytest.approx((1.0 + 0.0) / 2)  # g-2's gold has snippets only
+    # g-2's gold has snippets only: missing for BoW (not a 0 that would halve the mean)
+    assert overall(run, f"file:{outputs}", "bow_f1") == pytest.approx(1.0)
     assert overall(run, f"file:{outputs}", "snippet_recall") == pytest.approx(1.0)
     assert not (tmp_path / "no-data").exists()
     assert f"on corpus:jsonl:{jsonl_corpus}, 2 pages" in (run / "leaderboard.md").read_text()
@@ -288,3 +289,100 @@ def test_score_takes_any_recognised_corpus_as_gold(tmp_path):
         cli("bench", "score", "--gold", str(l3s), "--pred", str(preds), "--resamples", "0", "--json").output
     )
     assert scored["n_pages"] == 2 and scored["n_missing_predictions"] == 1 and 0 < scored["bow_recall"] < 0.2
+
+
+def board_columns(leaderboard: str) -> list[str]:
+    """The column names of a leaderboard.md's main table (its first Markdown table)."""
+    head = next(line for line in leaderboard.splitlines() if line.startswith("| # |"))
+    return [c.strip() for c in head.strip("|").split("|")]
+
+
+MAIN_TEXT_FAMILIES = ("aeb", "bow", "rouge", "block")
+
+
+def missing(value: float | None) -> bool:
+    """A statistic left out (null in Parquet, or NaN), as opposed to a score such as 0."""
+    return value is None or value != value
+
+
+def test_a_snippet_only_corpus_ranks_by_snippet_f1_with_no_main_text_columns(tmp_path):
+    # issue 11 must-show: trafilatura-eval gold is snippets only; no AEB/BoW/ROUGE/block number may be 0 for it
+    corpus = fx.write_trafilatura_eval(tmp_path / "te")
+    run = tmp_path / "run"
+    cli("bench", "run", "--corpus", str(corpus), "--systems", "html-text,trafilatura", "--jobs", "1",
+        "--no-cache", "--resamples", "0", "--out", str(run))
+    cli("bench", "report", str(run), "--out", str(tmp_path / "report"))
+    for board in (run / "leaderboard.md", tmp_path / "report" / "leaderboard.md"):
+        text = board.read_text(encoding="utf-8")
+        assert text.startswith("# Boilerplate leaderboard (snippet_f1)\n\nRanked by `snippet_f1`"), text
+        columns = board_columns(text)
+        assert "snippet_f1" in columns and not [c for c in columns if c.startswith(MAIN_TEXT_FAMILIES)], columns
+        ranked = [line.split("|")[2].strip() for line in text.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+        assert ranked == ["trafilatura", "html-text"]  # snippet F1 1.0 (main text only) above 0.667 (whole page)
+    rows = pq.read_table(run / "results.parquet").to_pylist()
+    assert not [r for r in rows if r["metric"].startswith(MAIN_TEXT_FAMILIES) and not missing(r["value"])]
+    page_stats = pq.read_table(run / "page_stats.parquet").to_pylist()
+    assert page_stats and all(missing(r["aeb_tp"]) and missing(r["bow_f1"]) for r in page_stats)
+    assert all(r["snip_tp"] == 2 for r in page_stats)  # both "with" snippets found by either system
+
+
+def test_a_mixed_corpus_scores_main_text_only_where_the_gold_has_it(tmp_path, jsonl_corpus):
+    # g-0 and g-1 have main text, g-2 snippets only: AEB over 2 pages, ranked by aeb_f1
+    run = tmp_path / "run"
+    cli("bench", "run", "--corpus", str(jsonl_corpus), "--format", "jsonl", "--systems", "gold", "--jobs", "1",
+        "--resamples", "0", "--out", str(run))
+    ids = {p["page_id"]: p["source_id"] for p in json.loads((run / "run.json").read_text())["pages"]}
+    stats = {ids[r["page_id"]]: r for r in pq.read_table(run / "page_stats.parquet").to_pylist()}
+    assert sorted(stats) == ["g-0", "g-1", "g-2"]
+    assert [k for k, r in stats.items() if missing(r["aeb_tp"]) or missing(r["bow_f1"])] == ["g-2"]
+    assert [k for k, r in stats.items() if missing(r["snip_tp"])] == ["g-0", "g-1"]
+    assert overall(run, "gold", "aeb_f1") == pytest.approx(1.0)
+    assert (run / "leaderboard.md").read_text(encoding="utf-8").startswith("# Boilerplate leaderboard (aeb_f1)")
+
+
+def test_a_corpus_with_main_text_still_ranks_by_aeb_f1(tmp_path):
+    run = tmp_path / "run"
+    cli("bench", "run", "--corpus", str(fx.write_aeb(tmp_path / "aeb")), "--systems", "html-text", "--jobs", "1",
+        "--no-cache", "--resamples", "0", "--out", str(run))
+    text = (run / "leaderboard.md").read_text(encoding="utf-8")
+    assert text.startswith("# Boilerplate leaderboard (aeb_f1)") and "Ranked by" not in text
+    assert board_columns(text)[3:6] == ["aeb_f1", "aeb_precision", "aeb_recall"]
+    assert 0.5 < overall(run, "html-text", "aeb_f1") < 1.0  # nav and footer cost precision
+
+
+def test_ingest_writes_snippet_only_gold_as_null_main_text(tmp_path):
+    out = tmp_path / "ingested"
+    cli("ingest", str(fx.write_trafilatura_eval(tmp_path / "te")), "--format", "trafilatura-eval", "--source", "te",
+        "--out", str(out))
+    gold = [r for f in out.glob("boilerplate_gold-*.parquet") for r in pq.read_table(f).to_pylist()]
+    assert len(gold) == 3 and all(r["main_text"] is None and r["with_snippets"] for r in gold)  # schemas/: null
+    run = tmp_path / "run"
+    cli("bench", "run", "--pages", str(out), "--systems", "html-text", "--jobs", "1", "--no-cache", "--resamples", "0",
+        "--out", str(run))
+    assert (run / "leaderboard.md").read_text(encoding="utf-8").startswith("# Boilerplate leaderboard (snippet_f1)")
+
+
+def test_score_against_a_snippet_only_corpus_gives_snippet_metrics_only(tmp_path):
+    root = fx.write_trafilatura_eval(tmp_path / "te")
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps({"id": f"https://eval{i}.example.net/story", "text": fx.BODY[0]}) + "\n"
+                             for i in range(3)))
+    scored = json.loads(
+        cli("bench", "score", "--gold", str(root), "--pred", str(preds), "--resamples", "0", "--json").output
+    )
+    assert scored["n_pages"] == 3 and scored["snippet_recall"] == pytest.approx(0.5)  # 1 of 2 "with" per page
+    assert not [k for k in scored if k.startswith(MAIN_TEXT_FAMILIES)], scored  # absent, not 0
+
+
+def test_wcxb_without_main_content_stays_an_empty_gold_in_place(tmp_path):
+    # WCXB's evaluate.py keeps such pages (2 of wcxb-dev's files) in its P and R means: "" here, not None
+    from benchmarks import corpus
+
+    root = fx.write_wcxb_split(tmp_path / "dev")
+    truth = json.loads((root / "ground-truth" / "0002.json").read_text())
+    del truth["ground_truth"]["main_content"]
+    (root / "ground-truth" / "0002.json").write_text(json.dumps(truth))
+    loaded = corpus.load_corpus(root, "wcxb")
+    assert {p["source_id"]: loaded.gold[p["page_id"]]["main_text"] for p in loaded.pages}["0002"] == ""
+    snippets_only = corpus.load_corpus(fx.write_trafilatura_eval(tmp_path / "te"), "trafilatura-eval")
+    assert all(g["main_text"] is None for g in snippets_only.gold.values())

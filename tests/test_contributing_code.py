@@ -2,28 +2,36 @@
 in a temporary folder with an entry point (a ``*.dist-info/entry_points.txt`` on ``sys.path``, as
 ``pip install`` would leave), then checked to be registered and to run.
 
-A new recipe (the corpus format's) is one more entry in ``RECIPES``: the registry it lands in and a
-check that it runs.
+A new recipe is one more entry in ``RECIPES``: the registry it lands in and a check that it runs.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib
+import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from benchmarks import corpus
 from benchmarks.metrics import METRICS
 from benchmarks.runner import _job_page
 from benchmarks.systems import REGISTRY
 from benchmarks.tasks import get_task
+from curation.sources import formats
 from pagegold.cli import main
+from tests import corpus_fixtures as fx
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "contributing_code.md"
 HTML = "<html><body><nav>Home | World</nav><p>The UN and NATO met in Geneva.</p><p>More text.</p><footer>(c) News</footer></body></html>"
@@ -67,9 +75,54 @@ def check_ner(name: str) -> None:
     assert [e["text"] for e in placed["entities"]] == ["UN", "NATO"]
 
 
+def write_csv_corpus(root: Path) -> Path:
+    """A tiny corpus in the format recipe's layout: two pages with gold, one row naming a missing file."""
+    (root / "pages" / "news").mkdir(parents=True)
+    (root / "pages" / "a.html").write_text(fx.article("Story A"), encoding="utf-8")
+    (root / "pages" / "news" / "b.html").write_text(fx.article("Story B"), encoding="utf-8")
+    rows = [
+        ("file", "url", "split", "main_text"),
+        ("a.html", "https://a.example.com/", "test", fx.main_text("Story A")),
+        ("news/b.html", "", "dev", fx.main_text("Story B")),
+        ("gone.html", "", "test", "x"),
+    ]
+    with (root / "labels.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return root
+
+
+def check_format(name: str) -> None:
+    fmt = formats.get(name)
+    assert name in formats.choices() and fmt.description and fmt.expected
+    site = Path(sys.modules[type(fmt).__module__].__file__).parent  # the temporary package's folder
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_csv_corpus(Path(tmp) / "mine")
+        assert fmt.problem(root) is None and fmt.count(root) == 3
+        with pytest.raises(formats.LayoutError, match="expected a folder with labels.csv"):
+            fmt.check(root / "pages")
+        # benchmarked in place: the corpus's own ids and splits, gold read, the bad row quarantined
+        loaded = corpus.load_corpus(root, name, split="test")
+        assert [p["source_id"] for p in loaded.pages] == ["a"] and loaded.splits == {"test": 1, "dev": 1}
+        assert "river bridge" in loaded.gold[loaded.pages[0]["page_id"]]["main_text"]
+        assert [q["path"].endswith("gone.html") for q in loaded.quarantine] == [True]
+        # a user's `pagegold ingest --format NAME` in a fresh process finds it through the entry point
+        out = Path(tmp) / "out"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(Path(__file__).resolve().parents[1])])}
+        done = subprocess.run([sys.executable, "-c", "from pagegold.cli import main; main()", "ingest", str(root),
+                               "--format", name, "--source", "mine", "--out", str(out)],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        gold = [r for f in sorted(out.glob("boilerplate_gold-*.parquet")) for r in pq.read_table(f).to_pylist()]
+        assert sorted(r["origin"] for r in gold) == [f"{name}:main_text"] * 2
+        assert all("Story" in r["main_text"] and r["main_blocks"] for r in gold)
+        (bad,) = [json.loads(line) for line in (out / "quarantine.jsonl").read_text().splitlines()]
+        assert bad["path"].endswith("gone.html")
+
+
 RECIPES: dict[str, tuple[Any, Callable[[str], None]]] = {
     # recipe → (registry it lands in, check that the registered extension runs)
     "extractor": (REGISTRY, check_extractor),
+    "format": (formats.FORMATS, check_format),
     "metric": (METRICS, check_metric),
     "ner": (REGISTRY, check_ner),
 }

@@ -74,12 +74,12 @@ def test_main_text_formats_read_and_score(tmp_path, fmt, writer, n_pages):
     assert len({p["source_id"] for p in loaded.pages}) == n_pages  # ids unique
     with_text = [g for g in loaded.gold.values() if g["main_text"]]
     assert with_text and all("river bridge" in g["main_text"] for g in with_text)
-    assert all("Home News Sport" not in g["main_text"] for g in loaded.gold.values())  # boilerplate is not gold
+    assert all("Home News Sport" not in (g["main_text"] or "") for g in loaded.gold.values())  # boilerplate is not gold
+    # a snippet-only page (the jsonl fixture has one) has no main text: None, so BoW leaves it out (not 0)
+    assert all(g["main_text"] is None for g in loaded.gold.values() if not g["has_main_text"])
     scores = scored(loaded)
     assert scores["gold"]["bow_f1"] == pytest.approx(1.0)
-    # a snippet-only page (the jsonl fixture has one) has no main text to recall
-    share = sum(bool(g["main_text"]) for g in loaded.gold.values()) / len(loaded.gold)
-    assert 0.3 < scores["html-text"]["bow_precision"] < 1.0 and scores["html-text"]["bow_recall"] >= 0.9 * share
+    assert 0.3 < scores["html-text"]["bow_precision"] < 1.0 and scores["html-text"]["bow_recall"] >= 0.9
 
 
 def test_ids_urls_and_hints_per_layout(tmp_path):

@@ -9,15 +9,25 @@ import inspect
 
 import pytest
 
-METRIC_MODULES = ["aeb", "bow", "rouge", "snippets", "blocks", "entities", "entity_stats"]
+METRIC_MODULES = ["aeb", "bow", "rouge", "rouge_n", "markdown_text", "snippets", "blocks", "entities", "entity_stats"]
 DOCTEST_MODULES = [f"benchmarks.metrics.{m}" for m in METRIC_MODULES] + [
     "benchmarks.metrics", "curation.plugins", "curation.exact_repeats",
 ]
 
 
 def public_functions(module):
-    return [(name, fn) for name, fn in inspect.getmembers(module, inspect.isfunction)
-            if not name.startswith("_") and fn.__module__ == module.__name__]
+    """Public functions defined in ``module``, cached ones (``functools.lru_cache``) included."""
+    def is_function(obj) -> bool:
+        return inspect.isfunction(inspect.unwrap(obj)) if callable(obj) else False
+
+    return [(name, fn) for name, fn in inspect.getmembers(module, is_function)
+            if not name.startswith("_") and getattr(fn, "__module__", None) == module.__name__]
+
+
+def test_cached_public_functions_are_checked_too():
+    import benchmarks.metrics.markdown_text as markdown_text
+
+    assert "to_text" in dict(public_functions(markdown_text))  # an lru_cache wrapper, not a plain function
 
 
 @pytest.mark.parametrize("name", METRIC_MODULES)

@@ -23,7 +23,26 @@ def _renderer():
 
 @functools.lru_cache(maxsize=256)  # scoring renders each output once per metric pass
 def to_text(markdown: str | None) -> str:
-    """The plain text a reader sees in the rendered Markdown ("" for empty input)."""
+    r"""The plain text a reader sees in the rendered Markdown, which the text metrics score.
+
+    Parameters
+    ----------
+    markdown : str or None
+        A system's Markdown output.
+
+    Returns
+    -------
+    str
+        Its text after markdown-it-py → HTML → ``html_text``: markup dropped, blocks on their own
+        lines; "" for None or blank input.
+
+    Examples
+    --------
+    >>> to_text("# Title\n\nSome **bold** text and a [link](https://example.com).")
+    'Title\n\nSome bold text and a link.'
+    >>> to_text("| a | b |\n|---|---|\n| 1 | 2 |")
+    'a b\n1 2'
+    """
     if not markdown or not markdown.strip():
         return ""
     import html_text

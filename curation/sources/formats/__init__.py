@@ -170,8 +170,13 @@ def record(path: Path | str, source: str, source_id: str, raw: bytes, license: s
 def gold_of(
     main_text: str | None, with_snippets: Any = None, without_snippets: Any = None, origin: str = ""
 ) -> dict[str, Any]:
-    """The ``gold`` field of a record: main text ("" when the layout has only snippets) and snippets."""
-    gold: dict[str, Any] = {"main_text": main_text or "", "origin": origin}
+    """The ``gold`` field of a record: main text (None when the layout has only snippets) and snippets.
+
+    None, not "": ``boilerplate_gold.main_text`` is null for snippet-only gold (schemas/), and the
+    metric families read None as "this gold has no main text" (``Metric.supports``), so AEB, BoW,
+    ROUGE and blocks leave the page out instead of scoring it 0 against an empty gold.
+    """
+    gold: dict[str, Any] = {"main_text": main_text, "origin": origin}
     if with_snippets is not None or without_snippets is not None:
         gold["with_snippets"] = [str(s) for s in with_snippets or []]
         gold["without_snippets"] = [str(s) for s in without_snippets or []]
