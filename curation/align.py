@@ -39,9 +39,12 @@ def block_tokens(text: str, blocks: list[dict]) -> tuple[list[str], list[int]]:
     return toks, owner
 
 
-def align_main_blocks(text: str, blocks: list[dict], gold: str) -> tuple[list[int], float | None, float | None]:
-    """Return (main block indices, alignment_recall, alignment_precision) for ``gold`` on a page."""
-    gold_toks = tokens(gold)
+def align_main_blocks(text: str, blocks: list[dict], gold: str | None) -> tuple[list[int], float | None, float | None]:
+    """Return (main block indices, alignment_recall, alignment_precision) for ``gold`` on a page.
+
+    A snippet-only gold has no main text (``None``): nothing to align, like an empty one.
+    """
+    gold_toks = tokens(gold or "")
     if not gold_toks:
         return [], None, None
     page_toks, owner = block_tokens(text, blocks)

@@ -149,3 +149,12 @@ def test_mozilla_edge_cases(case, present, absent):
         assert phrase not in page.text
     if case == "hidden-nodes":  # both hidden paragraphs are gone: only the first <p> remains
         assert [b["tag"] for b in page.blocks] == ["h1", "p", "h2", "h2"]
+
+
+def test_a_snippet_only_gold_aligns_to_no_block():
+    """A gold with no main text (None: snippets only) aligns to nothing instead of failing."""
+    from curation.align import align_main_blocks
+
+    blocks = [{"start": 0, "end": 5, "tag": "p", "path": "body/p"}]
+    assert align_main_blocks("Hello", blocks, None) == ([], None, None)
+    assert align_main_blocks("Hello", blocks, "Hello")[0] == [0]
