@@ -155,6 +155,7 @@ def test_a_snippet_only_gold_aligns_to_no_block():
     """A gold with no main text (None: snippets only) aligns to nothing instead of failing."""
     from curation.align import align_main_blocks
 
-    blocks = [{"start": 0, "end": 5, "tag": "p", "path": "body/p"}]
-    assert align_main_blocks("Hello", blocks, None) == ([], None, None)
-    assert align_main_blocks("Hello", blocks, "Hello")[0] == [0]
+    text = "Hello brave new world"
+    blocks = [{"start": 0, "end": len(text), "tag": "p", "path": "body/p"}]
+    assert align_main_blocks(text, blocks, None) == ([], None, None)
+    assert align_main_blocks(text, blocks, text)[0] == [0]
