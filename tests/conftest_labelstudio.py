@@ -95,3 +95,39 @@ def make_release(root: Path, pages: dict[str, list[str]] | None = None, version:
 def find(text: str, needle: str) -> tuple[int, int]:
     start = text.index(needle)
     return start, start + len(needle)
+
+
+def isolated_env(root: Path):
+    """A MonkeyPatch pointing every PageGold and Label Studio setting into ``root`` (undo() when done).
+
+    The server venv and template stay the real ones (~/.cache/pagegold); any Label Studio
+    credentials in the caller's environment are removed so tests never reach another server.
+    """
+    import pytest
+
+    from curation.labelstudio import install, server
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PAGEGOLD_LS_VENV", str(install.venv_dir()))
+    mp.setenv("PAGEGOLD_LS_TEMPLATE", str(server.template_dir()))
+    mp.setenv("PAGEGOLD_HOME", str(root / "home"))  # the "last started server" pointer stays in tmp
+    mp.setenv("PAGEGOLD_DATA_DIR", str(root / "data"))
+    mp.setenv("PAGEGOLD_STAGING_DIR", str(root / "staging"))
+    mp.setenv("PAGEGOLD_LS_DATA_DIR", str(root / "server"))
+    for var in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "LABEL_STUDIO_USER_TOKEN", "LABEL_STUDIO_USERNAME",
+                "LABEL_STUDIO_PASSWORD"):
+        mp.delenv(var, raising=False)
+    return mp
+
+
+def running_server(root: Path):
+    """Start a real Label Studio server in ``root/server``; yield (sdk, connection, state); stop it by PID."""
+    from curation.labelstudio import client, server
+
+    state = server.start(root / "server", port=server._free_port(), timeout=240)
+    try:
+        sdk, conn = client.connect()
+        yield sdk, conn, state
+    finally:
+        assert server.stop(state.data_dir)
+        assert not server._alive(state.pid)

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 try:
-    from conftest_labelstudio import find, make_release
+    from conftest_labelstudio import find, isolated_env, make_release, running_server
 except ImportError:  # tests/ turned into a package (or --import-mode=importlib)
-    from tests.conftest_labelstudio import find, make_release
-from curation.labelstudio import client, install, server
+    from tests.conftest_labelstudio import find, isolated_env, make_release, running_server
+from curation.labelstudio import server
 from curation.labelstudio.pull import pull
 from curation.labelstudio.push import push
 
@@ -81,16 +81,7 @@ def env(tmp_path_factory):
     except ImportError:
         pytest.fail("playwright is missing: pip install -e '.[browser]' (never `playwright install`)")
     root = tmp_path_factory.mktemp("lsb")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PAGEGOLD_LS_VENV", str(install.venv_dir()))
-    mp.setenv("PAGEGOLD_LS_TEMPLATE", str(server.template_dir()))
-    mp.setenv("PAGEGOLD_HOME", str(root / "home"))
-    mp.setenv("PAGEGOLD_DATA_DIR", str(root / "data"))
-    mp.setenv("PAGEGOLD_STAGING_DIR", str(root / "staging"))
-    mp.setenv("PAGEGOLD_LS_DATA_DIR", str(root / "server"))
-    for var in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "LABEL_STUDIO_USER_TOKEN", "LABEL_STUDIO_USERNAME",
-                "LABEL_STUDIO_PASSWORD"):
-        mp.delenv(var, raising=False)
+    mp = isolated_env(root)
     long_page = [f"Paragraph {i} of a long article about Pyongyang and Moscow." for i in range(150)]
     rows = make_release(root / "data", pages={"p-pact": LINES, "p-long": long_page},
                         main_blocks={"p-pact": SOURCE_MAIN, "p-long": list(range(150))}, titles={"p-pact": TITLE})
@@ -102,13 +93,7 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ls(env):
-    state = server.start(env["root"] / "server", port=server._free_port(), timeout=240)
-    try:
-        sdk, conn = client.connect()
-        yield sdk, conn, state
-    finally:
-        assert server.stop(state.data_dir)
-        assert not server._alive(state.pid)
+    yield from running_server(env["root"])
 
 
 def _drag(page, view, needle, nth=0):

@@ -24,18 +24,22 @@ try:
         PAGE_LINES,
         _write,
         find,
+        isolated_env,
         make_release,
         page_row,
+        running_server,
     )
 except ImportError:  # tests/ turned into a package (or --import-mode=importlib)
     from tests.conftest_labelstudio import (
         PAGE_LINES,
         _write,
         find,
+        isolated_env,
         make_release,
         page_row,
+        running_server,
     )
-from curation.labelstudio import client, install, server, staging
+from curation.labelstudio import client, staging
 from curation.labelstudio.adjudicate import ORIGIN, adjudicate
 from curation.labelstudio.cli import annotate
 from curation.labelstudio.pull import pull
@@ -48,21 +52,7 @@ pytestmark = pytest.mark.labelstudio
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("lsh")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PAGEGOLD_LS_VENV", str(install.venv_dir()))
-    mp.setenv("PAGEGOLD_LS_TEMPLATE", str(server.template_dir()))
-    mp.setenv("PAGEGOLD_HOME", str(root / "home"))
-    mp.setenv("PAGEGOLD_DATA_DIR", str(root / "data"))
-    mp.setenv("PAGEGOLD_STAGING_DIR", str(root / "staging"))
-    mp.setenv("PAGEGOLD_LS_DATA_DIR", str(root / "server"))
-    for var in (
-        "LABEL_STUDIO_URL",
-        "LABEL_STUDIO_API_KEY",
-        "LABEL_STUDIO_USER_TOKEN",
-        "LABEL_STUDIO_USERNAME",
-        "LABEL_STUDIO_PASSWORD",
-    ):
-        mp.delenv(var, raising=False)
+    mp = isolated_env(root)
     pages = {r["page_id"]: r for r in make_release(root / "data")}
     yield {"root": root, "pages": pages}
     mp.undo()
@@ -70,13 +60,7 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ls(env):
-    state = server.start(env["root"] / "server", port=server._free_port(), timeout=240)
-    try:
-        sdk, conn = client.connect()
-        yield sdk, conn, state
-    finally:
-        assert server.stop(state.data_dir)
-        assert not server._alive(state.pid)
+    yield from running_server(env["root"])
 
 
 def annotate_as(sdk, task_id, user_id, result, **kw):

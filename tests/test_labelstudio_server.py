@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 try:
-    from conftest_labelstudio import PAGE_LINES, find, make_release
+    from conftest_labelstudio import PAGE_LINES, find, isolated_env, make_release, running_server
 except ImportError:  # tests/ turned into a package (or --import-mode=importlib)
-    from tests.conftest_labelstudio import PAGE_LINES, find, make_release
-from curation.labelstudio import client, install, server, staging
+    from tests.conftest_labelstudio import PAGE_LINES, find, isolated_env, make_release, running_server
+from curation.labelstudio import client, server, staging
 from curation.labelstudio.cli import annotate
 from curation.labelstudio.pull import pull
 from curation.labelstudio.push import push
@@ -34,15 +34,7 @@ def env(tmp_path_factory):
     # No skip when the server venv is missing: server.start installs it (1-2 min, once), so a
     # machine without it fails loudly instead of passing with the round trip untested.
     root = tmp_path_factory.mktemp("ls")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PAGEGOLD_LS_VENV", str(install.venv_dir()))
-    mp.setenv("PAGEGOLD_LS_TEMPLATE", str(server.template_dir()))
-    mp.setenv("PAGEGOLD_HOME", str(root / "home"))  # the "last started server" pointer stays in tmp
-    mp.setenv("PAGEGOLD_DATA_DIR", str(root / "data"))
-    mp.setenv("PAGEGOLD_STAGING_DIR", str(root / "staging"))
-    mp.setenv("PAGEGOLD_LS_DATA_DIR", str(root / "server"))
-    for var in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "LABEL_STUDIO_USER_TOKEN", "LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD"):
-        mp.delenv(var, raising=False)
+    mp = isolated_env(root)
     pages = {r["page_id"]: r for r in make_release(root / "data")}
     yield {"root": root, "pages": pages}
     mp.undo()
@@ -50,13 +42,7 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ls(env):
-    state = server.start(env["root"] / "server", port=server._free_port(), timeout=240)
-    try:
-        sdk, conn = client.connect()
-        yield sdk, conn, state
-    finally:
-        assert server.stop(state.data_dir)
-        assert not server._alive(state.pid)
+    yield from running_server(env["root"])
 
 
 def annotate_as(sdk, task_id, user_id, result, **kw):
