@@ -19,6 +19,13 @@ def cli(*args: str, ok: bool = True):
     return result
 
 
+def run_corpus(corpus: Path, out: Path, systems: str, *options: str, cache: bool = False):
+    """``bench run --corpus`` on one worker, without intervals (and without the cache unless asked)."""
+    no_cache = () if cache else ("--no-cache",)
+    return cli("bench", "run", "--corpus", str(corpus), *options, "--systems", systems, "--jobs", "1", *no_cache,
+               "--resamples", "0", "--out", str(out))
+
+
 def overall(run: Path, system: str, metric: str) -> float:
     rows = pq.read_table(run / "results.parquet").to_pylist()
     (row,) = [r for r in rows if r["system"] == system and r["group_by"] == "all" and r["metric"] == metric]
@@ -41,25 +48,7 @@ def test_run_on_a_corpus_in_place_with_a_file_system(tmp_path, jsonl_corpus, mon
         encoding="utf-8",
     )
     run = tmp_path / "run"
-    cli(
-        "bench",
-        "run",
-        "--corpus",
-        str(jsonl_corpus),
-        "--format",
-        "jsonl",
-        "--split",
-        "test",
-        "--systems",
-        f"file:{outputs},html-text",
-        "--jobs",
-        "1",
-        "--no-cache",
-        "--resamples",
-        "0",
-        "--out",
-        str(run),
-    )
+    run_corpus(jsonl_corpus, run, f"file:{outputs},html-text", "--format", "jsonl", "--split", "test")
     preds = pq.read_table(run / "predictions.parquet").to_pylist()
     assert {(p["system"], p["source_id"], p["status"]) for p in preds} == {
         (f"file:{outputs}", "g-0", "ok"),
@@ -80,23 +69,7 @@ def test_a_page_missing_from_a_file_system_is_an_error_for_that_page(tmp_path, j
     outputs = tmp_path / "aeb-shaped.json"
     outputs.write_text(json.dumps({"output": {"g-1": {"articleBody": "x"}}, "version": "7"}), encoding="utf-8")
     run = tmp_path / "run"
-    cli(
-        "bench",
-        "run",
-        "--corpus",
-        str(jsonl_corpus),
-        "--format",
-        "jsonl",
-        "--systems",
-        f"file:{outputs}",
-        "--jobs",
-        "1",
-        "--no-cache",
-        "--resamples",
-        "0",
-        "--out",
-        str(run),
-    )
+    run_corpus(jsonl_corpus, run, f"file:{outputs}", "--format", "jsonl")
     failures = json.loads((run / "run.json").read_text())["failures"]
     assert len(failures) == 2 and all("is not in" in f["error"] for f in failures)
 
@@ -105,20 +78,7 @@ def test_a_corpus_run_keeps_the_quarantine_beside_its_results(tmp_path):
     corpus = fx.write_aeb(tmp_path / "aeb")
     (corpus / "html" / "01aa1.html.gz").write_bytes(b"not gzip")
     run = tmp_path / "run"
-    cli(
-        "bench",
-        "run",
-        "--corpus",
-        str(corpus),
-        "--systems",
-        "gold",
-        "--jobs",
-        "1",
-        "--resamples",
-        "0",
-        "--out",
-        str(run),
-    )
+    run_corpus(corpus, run, "gold", cache=True)
     (bad,) = [json.loads(line) for line in (run / "quarantine.jsonl").read_text().splitlines()]
     assert bad["path"].endswith("01aa1.html.gz") and "gzip" in bad["reason"]
     assert json.loads((run / "run.json").read_text())["n_pages"] == 2
@@ -127,21 +87,7 @@ def test_a_corpus_run_keeps_the_quarantine_beside_its_results(tmp_path):
 def test_export_as_aeb_rescores_identically(tmp_path):
     corpus = fx.write_aeb(tmp_path / "aeb")
     run = tmp_path / "run"
-    cli(
-        "bench",
-        "run",
-        "--corpus",
-        str(corpus),
-        "--systems",
-        "html-text",
-        "--jobs",
-        "1",
-        "--no-cache",
-        "--resamples",
-        "0",
-        "--out",
-        str(run),
-    )
+    run_corpus(corpus, run, "html-text")
     out = tmp_path / "exp"
     cli("bench", "export", str(run), "--as", "aeb", "--out", str(out))
     shaped = json.loads((out / "html-text.json").read_text())
@@ -186,21 +132,7 @@ def test_score_reads_wcxb_results_and_notes_what_it_ignores(tmp_path):
 def test_score_refuses_a_run_with_several_systems_only_when_one_is_named_wrong(tmp_path):
     corpus = fx.write_aeb(tmp_path / "aeb")
     run = tmp_path / "run"
-    cli(
-        "bench",
-        "run",
-        "--corpus",
-        str(corpus),
-        "--systems",
-        "html-text,gold",
-        "--jobs",
-        "1",
-        "--no-cache",
-        "--resamples",
-        "0",
-        "--out",
-        str(run),
-    )
+    run_corpus(corpus, run, "html-text,gold")
     both = json.loads(
         cli(
             "bench",
@@ -309,8 +241,7 @@ def test_a_snippet_only_corpus_ranks_by_snippet_f1_with_no_main_text_columns(tmp
     # issue 11 must-show: trafilatura-eval gold is snippets only; no AEB/BoW/ROUGE/block number may be 0 for it
     corpus = fx.write_trafilatura_eval(tmp_path / "te")
     run = tmp_path / "run"
-    cli("bench", "run", "--corpus", str(corpus), "--systems", "html-text,trafilatura", "--jobs", "1",
-        "--no-cache", "--resamples", "0", "--out", str(run))
+    run_corpus(corpus, run, "html-text,trafilatura")
     cli("bench", "report", str(run), "--out", str(tmp_path / "report"))
     for board in (run / "leaderboard.md", tmp_path / "report" / "leaderboard.md"):
         text = board.read_text(encoding="utf-8")
@@ -329,8 +260,7 @@ def test_a_snippet_only_corpus_ranks_by_snippet_f1_with_no_main_text_columns(tmp
 def test_a_mixed_corpus_scores_main_text_only_where_the_gold_has_it(tmp_path, jsonl_corpus):
     # g-0 and g-1 have main text, g-2 snippets only: AEB over 2 pages, ranked by aeb_f1
     run = tmp_path / "run"
-    cli("bench", "run", "--corpus", str(jsonl_corpus), "--format", "jsonl", "--systems", "gold", "--jobs", "1",
-        "--resamples", "0", "--out", str(run))
+    run_corpus(jsonl_corpus, run, "gold", "--format", "jsonl", cache=True)
     ids = {p["page_id"]: p["source_id"] for p in json.loads((run / "run.json").read_text())["pages"]}
     stats = {ids[r["page_id"]]: r for r in pq.read_table(run / "page_stats.parquet").to_pylist()}
     assert sorted(stats) == ["g-0", "g-1", "g-2"]
@@ -342,8 +272,7 @@ def test_a_mixed_corpus_scores_main_text_only_where_the_gold_has_it(tmp_path, js
 
 def test_a_corpus_with_main_text_still_ranks_by_aeb_f1(tmp_path):
     run = tmp_path / "run"
-    cli("bench", "run", "--corpus", str(fx.write_aeb(tmp_path / "aeb")), "--systems", "html-text", "--jobs", "1",
-        "--no-cache", "--resamples", "0", "--out", str(run))
+    run_corpus(fx.write_aeb(tmp_path / "aeb"), run, "html-text")
     text = (run / "leaderboard.md").read_text(encoding="utf-8")
     assert text.startswith("# Boilerplate leaderboard (aeb_f1)") and "Ranked by" not in text
     assert board_columns(text)[3:6] == ["aeb_f1", "aeb_precision", "aeb_recall"]
