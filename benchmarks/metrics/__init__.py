@@ -115,6 +115,16 @@ def mean_over_pages(x: Any) -> np.ndarray:
         return np.where(valid, x, 0.0).sum(-1) / valid.sum(-1)
 
 
+def macro_prf(stats: Any, prefix: str) -> dict[str, np.ndarray]:
+    """Macro means of ``<prefix>_f1``, ``_precision`` and ``_recall`` over the pages that were scored.
+
+    >>> x = np.array([1.0, 0.5, np.nan])
+    >>> {k: float(v) for k, v in macro_prf({"m_f1": x, "m_precision": x, "m_recall": x}, "m").items()}
+    {'f1': 0.75, 'precision': 0.75, 'recall': 0.75}
+    """
+    return {key: mean_over_pages(stats[f"{prefix}_{key}"]) for key in ("f1", "precision", "recall")}
+
+
 def sum_over_pages(x: Any) -> np.ndarray:
     """Sum over the last axis of the pages that were scored (NaN marks a missing page).
 

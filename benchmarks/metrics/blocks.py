@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from benchmarks.metrics import Metric, bow, register_metric
+from benchmarks.metrics import Metric, bow, macro_prf, register_metric
 
 _WORD_RE = re.compile(r"\w+")
 STAT_KEYS = ("block_precision", "block_recall", "block_f1")
@@ -183,13 +183,7 @@ def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     >>> {k: float(v) for k, v in aggregate({"block_f1": x, "block_precision": x, "block_recall": x}).items()}
     {'f1': 0.75, 'precision': 0.75, 'recall': 0.75}
     """
-    out = {}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for key, name in (("block_f1", "f1"), ("block_precision", "precision"), ("block_recall", "recall")):
-            v = np.asarray(stats[key], dtype=float)
-            valid = ~np.isnan(v)
-            out[name] = np.where(valid, v, 0.0).sum(-1) / valid.sum(-1)
-    return out
+    return macro_prf(stats, "block")
 
 
 class Blocks(Metric):

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from benchmarks.metrics import Metric, mean_over_pages, register_metric
+from benchmarks.metrics import Metric, macro_prf, register_metric
 
 _WORD_RE = re.compile(r"\w+")
 STAT_KEYS = ("bow_precision", "bow_recall", "bow_f1")
@@ -120,11 +120,7 @@ def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     >>> {k: float(v) for k, v in aggregate({"bow_f1": x, "bow_precision": x, "bow_recall": x}).items()}
     {'f1': 0.75, 'precision': 0.75, 'recall': 0.75}
     """
-    return {
-        "f1": mean_over_pages(stats["bow_f1"]),
-        "precision": mean_over_pages(stats["bow_precision"]),
-        "recall": mean_over_pages(stats["bow_recall"]),
-    }
+    return macro_prf(stats, "bow")
 
 
 class BagOfWords(Metric):

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from benchmarks.metrics import Metric, mean_over_pages, register_metric
+from benchmarks.metrics import Metric, macro_prf, register_metric
 
 STAT_KEYS = ("rouge_lsum_precision", "rouge_lsum_recall", "rouge_lsum_f1")
 
@@ -211,12 +211,9 @@ def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     {'f1': 0.75, 'median': 0.75, 'precision': 1.0, 'recall': 0.625}
     """
     f1 = np.asarray(stats["rouge_lsum_f1"], dtype=float)
-    return {
-        "f1": mean_over_pages(f1),
-        "median": np.median(f1, axis=-1) if not np.isnan(f1).any() else np.nanmedian(f1, axis=-1),
-        "precision": mean_over_pages(stats["rouge_lsum_precision"]),
-        "recall": mean_over_pages(stats["rouge_lsum_recall"]),
-    }
+    means = macro_prf(stats, "rouge_lsum")
+    median = np.median(f1, axis=-1) if not np.isnan(f1).any() else np.nanmedian(f1, axis=-1)
+    return {"f1": means["f1"], "median": median, "precision": means["precision"], "recall": means["recall"]}
 
 
 class RougeLSum(Metric):

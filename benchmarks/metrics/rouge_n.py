@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from benchmarks.metrics import Metric, mean_over_pages, register_metric
+from benchmarks.metrics import Metric, macro_prf, register_metric
 
 DEFAULT_N = 5
 STAT_KEYS = ("rouge_n_precision", "rouge_n_recall", "rouge_n_f1")
@@ -175,11 +175,7 @@ def aggregate(stats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     >>> {k: float(v) for k, v in aggregate({"rouge_n_f1": x, "rouge_n_precision": x, "rouge_n_recall": x}).items()}
     {'f1': 0.75, 'precision': 0.75, 'recall': 0.75}
     """
-    return {
-        "f1": mean_over_pages(stats["rouge_n_f1"]),
-        "precision": mean_over_pages(stats["rouge_n_precision"]),
-        "recall": mean_over_pages(stats["rouge_n_recall"]),
-    }
+    return macro_prf(stats, "rouge_n")
 
 
 class RougeN(Metric):
