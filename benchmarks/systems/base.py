@@ -124,6 +124,17 @@ class SystemRegistry(Registry[System]):
 REGISTRY = SystemRegistry()
 
 
+def file_version(path: str) -> str:
+    """The version of a system read from a file: its content hash, so a changed file never reuses old results."""
+    import hashlib
+    from pathlib import Path
+
+    try:
+        return "file-" + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "file-missing"
+
+
 def split_available(names: list[str]) -> tuple[list[str], dict[str, MissingDependency]]:
     """(names whose dependencies import here, {name: MissingDependency} for the others)."""
     runnable, missing = [], {}

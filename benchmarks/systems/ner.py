@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from benchmarks.labels import to_conll
-from benchmarks.systems.base import REGISTRY, MissingDependency, System, register
+from benchmarks.systems.base import REGISTRY, MissingDependency, System, file_version, register
 
 Entity = dict[str, Any]
 
@@ -152,13 +152,7 @@ class PredictionsFile(EntitySystem):
 
     @property
     def version(self) -> str:
-        # the file's content is the system: a changed file must not be served from a run cache
-        import hashlib
-
-        try:
-            return "file-" + hashlib.sha256(Path(self.path).read_bytes()).hexdigest()[:16]
-        except OSError:
-            return "file-missing"
+        return file_version(self.path)
 
     def extract(self, text: str) -> list[Entity]:
         raise TypeError("a predictions file maps pages, not texts: it can only read the whole page (input page_text)")

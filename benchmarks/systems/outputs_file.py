@@ -9,13 +9,12 @@ file is an error for that page (recorded, scored as empty output), never a silen
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.systems.base import REGISTRY, System
+from benchmarks.systems.base import REGISTRY, System, file_version
 
 
 @lru_cache(maxsize=8)
@@ -38,11 +37,7 @@ class OutputsFile(System):
 
     @property
     def version(self) -> str:
-        # the file's content is the system's version: a changed file never reuses old results
-        try:
-            return "file-" + hashlib.sha256(Path(self.path).read_bytes()).hexdigest()[:16]
-        except OSError:
-            return "file-missing"
+        return file_version(self.path)
 
     def check_available(self) -> None:
         from benchmarks.systems.base import MissingDependency
