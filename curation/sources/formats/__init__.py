@@ -139,6 +139,29 @@ def load_json(path: Path) -> Any:
         return Rejected(str(path), f"cannot read JSON: {exc}")
 
 
+def jsonl_files(root: Path) -> list[Path]:
+    """The JSONL files of a corpus given as one file or as a folder of ``*.jsonl``."""
+    if root.is_file():
+        return [root]
+    return sorted(root.glob("*.jsonl")) if root.is_dir() else []
+
+
+def jsonl_objects(files: list[Path]) -> Iterator[tuple[Path, int, Any] | Rejected]:
+    """(file, line number, parsed value) per non-blank line; a line that is not JSON is a ``Rejected``.
+
+    Lines are split on ``\n`` only (binary read), so U+2028 inside a string never cuts a record.
+    """
+    for file in files:
+        with file.open("rb") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield file, lineno, json.loads(line)
+                except ValueError as exc:
+                    yield Rejected(f"{file}:{lineno}", f"not valid JSON: {exc}")
+
+
 def read_page(path: Path, root: Path | None = None) -> bytes | Rejected:
     """A page's bytes (gunzipped for ``*.gz``), bounded while reading (``curation.sources.safe_io``);
     with ``root``, a symlink leaving the corpus folder is refused. Rejected names the file and why."""

@@ -7,13 +7,12 @@ neither ``main_text`` nor snippets is a page without gold.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from curation.sources import Rejected
-from curation.sources.formats import Format, describe, gold_of, read_page, record, register
+from curation.sources.formats import Format, describe, gold_of, jsonl_files, jsonl_objects, read_page, record, register
 
 #: keys of a JSONL line (and of an html page's NAME.json sidecar) → record fields
 HINTS = {
@@ -34,11 +33,6 @@ def fields_from(obj: dict[str, Any], origin: str) -> dict[str, Any]:
     return out
 
 
-def _files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.glob("*.jsonl")) if root.is_dir() else []
-
 
 @register
 class JSONL(Format):
@@ -48,41 +42,36 @@ class JSONL(Format):
     expected = 'a .jsonl file (or a folder of them) with {"id", "html" or "path", …} per line'
 
     def problem(self, root: Path) -> str | None:
-        return None if _files(root) else describe(root)
+        return None if jsonl_files(root) else describe(root)
 
     def count(self, root: Path) -> int:
-        return max(sum(sum(1 for line in f.open("rb") if line.strip()) for f in _files(root)), 1)
+        return max(sum(sum(1 for line in f.open("rb") if line.strip()) for f in jsonl_files(root)), 1)
 
     def read(self, root: Path, source: str, license: str = "unknown") -> Iterator[dict | Rejected]:
         root = Path(root)
-        files = _files(root)
+        files = jsonl_files(root)
         if not files:
             yield Rejected(str(root), f"not a jsonl corpus: expected {self.expected}; found {describe(root)}")
         seen: dict[str, str] = {}
-        for file in files:
-            with file.open("rb") as fh:
-                for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    where = f"{file}:{lineno}"
-                    try:
-                        obj = json.loads(line)
-                    except ValueError as exc:
-                        yield Rejected(where, f"not valid JSON: {exc}")
-                        continue
-                    if not isinstance(obj, dict) or obj.get("id") is None or ("html" not in obj and "path" not in obj):
-                        yield Rejected(where, 'expected an object with "id" and "html" or "path"')
-                        continue
-                    page_id = str(obj["id"])
-                    if page_id in seen:
-                        yield Rejected(where, f"id {page_id!r} already used at {seen[page_id]}")
-                        continue
-                    seen[page_id] = where
-                    if "html" in obj:
-                        raw: bytes | Rejected = str(obj["html"] or "").encode("utf-8")
-                    else:
-                        raw = read_page(file.parent / str(obj["path"]), file.parent)
-                    if isinstance(raw, Rejected):
-                        yield raw
-                        continue
-                    yield record(where, source, page_id, raw, license, **fields_from(obj, "jsonl:main_text"))
+        for item in jsonl_objects(files):
+            if isinstance(item, Rejected):
+                yield item
+                continue
+            file, lineno, obj = item
+            where = f"{file}:{lineno}"
+            if not isinstance(obj, dict) or obj.get("id") is None or ("html" not in obj and "path" not in obj):
+                yield Rejected(where, 'expected an object with "id" and "html" or "path"')
+                continue
+            page_id = str(obj["id"])
+            if page_id in seen:
+                yield Rejected(where, f"id {page_id!r} already used at {seen[page_id]}")
+                continue
+            seen[page_id] = where
+            if "html" in obj:
+                raw: bytes | Rejected = str(obj["html"] or "").encode("utf-8")
+            else:
+                raw = read_page(file.parent / str(obj["path"]), file.parent)
+            if isinstance(raw, Rejected):
+                yield raw
+                continue
+            yield record(where, source, page_id, raw, license, **fields_from(obj, "jsonl:main_text"))

@@ -13,13 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from curation.sources import Rejected
-from curation.sources.formats import Format, describe, gold_of, record, register
-
-
-def _files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    return sorted(root.glob("*.jsonl")) if root.is_dir() else []
+from curation.sources.formats import Format, describe, gold_of, jsonl_files, jsonl_objects, record, register
 
 
 def _first_line(path: Path) -> dict | None:
@@ -43,7 +37,7 @@ class WebMainBench(Format):
     auto_rank = 40
 
     def problem(self, root: Path) -> str | None:
-        files = _files(root)
+        files = jsonl_files(root)
         if not files:
             return describe(root)
         first = _first_line(files[0])
@@ -53,7 +47,7 @@ class WebMainBench(Format):
         return None
 
     def count(self, root: Path) -> int:
-        return max(sum(sum(1 for line in f.open("rb") if line.strip()) for f in _files(root)), 1)
+        return max(sum(sum(1 for line in f.open("rb") if line.strip()) for f in jsonl_files(root)), 1)
 
     def read(self, root: Path, source: str, license: str = "unknown") -> Iterator[dict | Rejected]:
         root = Path(root)
@@ -62,42 +56,37 @@ class WebMainBench(Format):
             yield Rejected(str(root), f"not a webmainbench corpus: expected {self.expected}; found {found}")
             return
         seen: dict[str, str] = {}
-        for file in _files(root):
-            with file.open("rb") as fh:
-                for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    where = f"{file}:{lineno}"
-                    try:
-                        obj = json.loads(line)
-                    except ValueError as exc:
-                        yield Rejected(where, f"not valid JSON: {exc}")
-                        continue
-                    if not isinstance(obj, dict) or not isinstance(obj.get("html"), str):
-                        yield Rejected(where, 'expected an object with an "html" string')
-                        continue
-                    own = str(obj.get("track_id") or obj.get("id") or f"{file.stem}:{lineno}")
-                    if own in seen:
-                        yield Rejected(where, f"track_id {own!r} already used at {seen[own]}")
-                        continue
-                    seen[own] = where
-                    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-                    main = obj.get("groundtruth_content") or obj.get("convert_main_content")
-                    origin = (
-                        "webmainbench:groundtruth_content"
-                        if obj.get("groundtruth_content")
-                        else "webmainbench:convert_main_content"
-                    )
-                    style = meta.get("style")
-                    yield record(
-                        where,
-                        source,
-                        own,
-                        obj["html"].encode("utf-8"),
-                        license,
-                        url=obj.get("url"),
-                        page_type=str(style).lower() if style else None,
-                        language_hint=meta.get("language"),
-                        level_hint=meta.get("level"),
-                        gold=gold_of(main, origin=origin),
-                    )
+        for item in jsonl_objects(jsonl_files(root)):
+            if isinstance(item, Rejected):
+                yield item
+                continue
+            file, lineno, obj = item
+            where = f"{file}:{lineno}"
+            if not isinstance(obj, dict) or not isinstance(obj.get("html"), str):
+                yield Rejected(where, 'expected an object with an "html" string')
+                continue
+            own = str(obj.get("track_id") or obj.get("id") or f"{file.stem}:{lineno}")
+            if own in seen:
+                yield Rejected(where, f"track_id {own!r} already used at {seen[own]}")
+                continue
+            seen[own] = where
+            meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+            main = obj.get("groundtruth_content") or obj.get("convert_main_content")
+            origin = (
+                "webmainbench:groundtruth_content"
+                if obj.get("groundtruth_content")
+                else "webmainbench:convert_main_content"
+            )
+            style = meta.get("style")
+            yield record(
+                where,
+                source,
+                own,
+                obj["html"].encode("utf-8"),
+                license,
+                url=obj.get("url"),
+                page_type=str(style).lower() if style else None,
+                language_hint=meta.get("language"),
+                level_hint=meta.get("level"),
+                gold=gold_of(main, origin=origin),
+            )
