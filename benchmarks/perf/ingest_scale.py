@@ -20,9 +20,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+
+from benchmarks.perf import process_tree
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "aeb"
 
@@ -39,59 +39,14 @@ def make_pages(corpus: Path, n: int, out: Path) -> int:
     return total
 
 
-def _tree_rss(root: int, cpu: dict[int, float] | None = None) -> tuple[int, int]:
-    """(sum, max) resident set size in bytes over ``root`` and all its descendants; records each
-    descendant's CPU seconds so far (user + system) in ``cpu``."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    ticks: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
-            ticks[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
-    total = biggest = 0
-    stack = [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        biggest = max(biggest, rss.get(pid, 0))
-        if cpu is not None and pid in ticks:
-            cpu[pid] = max(cpu.get(pid, 0.0), ticks[pid])
-        stack.extend(children.get(pid, []))
-    return total, biggest
-
-
 def run(pages: Path, out: Path, engine: str, jobs: int, env: dict[str, str]) -> dict:
     cmd = [sys.executable, "-m", "pagegold.cli", "ingest", str(pages), "--source", "perf", "--out", str(out), "--engine", engine, "--jobs", str(jobs)]
-    peak = {"sum": 0, "max": 0}
-    cpu: dict[int, float] = {}
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-    def sample() -> None:
-        while proc.poll() is None:
-            total, biggest = _tree_rss(proc.pid, cpu)
-            peak["sum"], peak["max"] = max(peak["sum"], total), max(peak["max"], biggest)
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, stderr = proc.communicate()
-    seconds = time.perf_counter() - start
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"ingest failed ({engine}):\n{stdout}\n{stderr}")
+    done, usage = process_tree.measure(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"ingest failed ({engine}):\n{done.stdout}\n{done.stderr}")
     summary = json.loads((out / "summary.json").read_text())
-    # CPU of processes that died between two samples (≤ 0.2 s each) is not counted.
-    return {"pages": summary["pages"], "seconds": seconds, "cpu": sum(cpu.values()), "peak_tree_mb": peak["sum"] / 2**20, "peak_proc_mb": peak["max"] / 2**20}
+    return {"pages": summary["pages"], "seconds": usage.wall_seconds, "cpu": usage.cpu_seconds,
+            "peak_tree_mb": usage.peak_tree_mb, "peak_proc_mb": usage.peak_process_mb}
 
 
 def main() -> None:

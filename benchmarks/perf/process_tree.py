@@ -1,0 +1,179 @@
+"""Run a command and measure its whole process tree: wall time, CPU seconds, peak resident memory.
+
+The tree is sampled from /proc every ``interval`` seconds: the command, its workers, their
+helpers (Node processes), and Ray's processes when the command starts a private Ray. Ray's own
+daemons (GCS server, raylet, dashboard and log agents — processes that serve Ray, not the work)
+are summed apart, so "peak tree RSS" is the memory of the work itself and "Ray daemons" is
+reported next to it. CPU seconds are the larger of the sampled sum and what the kernel counts for
+waited-for descendants (so short-lived processes are not missed).
+
+    python -m benchmarks.perf.process_tree -- pagegold bench run --systems all --out runs/full
+    python -m benchmarks.perf.process_tree --json -- pagegold ingest ../shared/corpora/aeb --out /tmp/x
+
+Prints one line (or one JSON object with ``--json``): wall seconds, CPU seconds, peak RSS of the
+tree without Ray's daemons, peak RSS of the largest single process, peak RSS of Ray's daemons.
+The command's exit status is passed through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+#: Process names (``/proc/PID/comm``, cut at 15 characters) and command-line markers of Ray's daemons.
+RAY_DAEMON_NAMES = ("gcs_server", "raylet", "plasma_store", "redis-server")
+RAY_DAEMON_MARKERS = ("dashboard/agent.py", "dashboard/dashboard.py", "log_monitor.py", "monitor.py",
+                      "runtime_env/agent", "ray_client_server", "ray/_private/", "ray::IDLE_SPILL")
+
+
+def is_ray_daemon(comm: str, cmdline: str) -> bool:
+    """Whether a process serves Ray rather than running the work (Ray's task workers are work).
+
+    >>> is_ray_daemon("raylet", "/venv/lib/ray/core/src/ray/raylet/raylet --node-id=...")
+    True
+    >>> is_ray_daemon("ray::run_shard", "ray::run_shard")
+    False
+    """
+    if comm in RAY_DAEMON_NAMES:
+        return True
+    return "default_worker.py" not in cmdline and any(m in cmdline for m in RAY_DAEMON_MARKERS)
+
+
+@dataclass
+class TreeUsage:
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    peak_tree_mb: float = 0.0  # sum over the tree, Ray's daemons left out
+    peak_process_mb: float = 0.0  # the largest single process of the work
+    peak_ray_daemons_mb: float = 0.0  # sum over Ray's daemons
+    processes: int = 0  # distinct processes seen
+    cpu_by_pid: dict[int, float] = field(default_factory=dict, repr=False)
+
+
+def _read_proc(pid: int) -> tuple[int, int, float, str] | None:
+    """(ppid, rss bytes, cpu seconds, comm) of one process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            head, rest = fh.read().rsplit(")", 1)
+        fields = rest.split()
+        comm = head.split("(", 1)[1]
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE"), cpu, comm
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class TreeSampler:
+    """Samples the tree under ``root`` in a background thread until ``stop()``; see ``usage``."""
+
+    def __init__(self, root: int, interval: float = 0.2) -> None:
+        self.root, self.interval = root, interval
+        self.usage = TreeUsage()
+        self._daemon: dict[int, bool] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> TreeSampler:
+        self._start = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> TreeUsage:
+        if not self._stop.is_set():
+            self._stop.set()
+            self._thread.join()
+            self.usage.wall_seconds = time.perf_counter() - self._start
+        return self.usage
+
+    def sample(self) -> None:
+        procs = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and (info := _read_proc(int(entry))) is not None:
+                procs[int(entry)] = info
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, *_rest) in procs.items():
+            children.setdefault(ppid, []).append(pid)
+        work = daemons = biggest = 0
+        stack = [self.root]
+        u = self.usage
+        while stack:
+            pid = stack.pop()
+            stack.extend(children.get(pid, []))
+            if pid not in procs:
+                continue
+            _ppid, rss, cpu, comm = procs[pid]
+            if pid not in self._daemon:
+                self._daemon[pid] = is_ray_daemon(comm, _cmdline(pid))
+            u.cpu_by_pid[pid] = max(u.cpu_by_pid.get(pid, 0.0), cpu)
+            if self._daemon[pid]:
+                daemons += rss
+            else:
+                work += rss
+                biggest = max(biggest, rss)
+        u.peak_tree_mb = max(u.peak_tree_mb, work / 2**20)
+        u.peak_process_mb = max(u.peak_process_mb, biggest / 2**20)
+        u.peak_ray_daemons_mb = max(u.peak_ray_daemons_mb, daemons / 2**20)
+        u.cpu_seconds = sum(u.cpu_by_pid.values())
+        u.processes = len(u.cpu_by_pid)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+        self.sample()
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None, interval: float = 0.2,
+            **popen: object) -> tuple[subprocess.CompletedProcess, TreeUsage]:
+    """Run ``cmd`` to completion while sampling its tree; (completed process, usage)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(cmd, env=env, **popen)  # type: ignore[call-overload]
+    with TreeSampler(proc.pid, interval) as sampler:
+        stdout, stderr = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # processes waited for by their parents are counted in full here, even those shorter than a sample
+    waited = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    sampler.usage.cpu_seconds = max(sampler.usage.cpu_seconds, waited)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), sampler.usage
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between samples")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
+    args = parser.parse_args(argv)
+    cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not cmd:
+        parser.error("give the command to measure after --")
+    done, usage = measure(cmd, interval=args.interval)
+    figures = {k: round(v, 1) if isinstance(v, float) else v for k, v in asdict(usage).items() if k != "cpu_by_pid"}
+    if args.json:
+        print(json.dumps({"returncode": done.returncode, **figures}), file=sys.stderr)
+    else:
+        print(f"wall {usage.wall_seconds:.1f} s, CPU {usage.cpu_seconds:.1f} s, peak tree RSS {usage.peak_tree_mb:.0f} MB "
+              f"(largest process {usage.peak_process_mb:.0f} MB; Ray daemons {usage.peak_ray_daemons_mb:.0f} MB), "
+              f"{usage.processes} processes, exit {done.returncode}", file=sys.stderr)
+    return done.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
