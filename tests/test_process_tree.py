@@ -18,6 +18,7 @@ def test_measure_counts_the_children_memory_and_cpu():
     assert usage.peak_tree_mb >= 150, usage  # the child's memory, not only the parent's
     assert usage.peak_process_mb >= 150 and usage.peak_tree_mb > usage.peak_process_mb  # parent + child
     assert usage.cpu_seconds >= 0.5, usage
+    assert 140 <= usage.peak_tree_pss_mb <= usage.peak_tree_mb + 1
     assert usage.peak_ray_daemons_mb == 0
     assert usage.processes >= 2
 

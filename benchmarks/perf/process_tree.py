@@ -11,7 +11,9 @@ waited-for descendants (so short-lived processes are not missed).
     python -m benchmarks.perf.process_tree --json -- pagegold ingest ../shared/corpora/aeb --out /tmp/x
 
 Prints one line (or one JSON object with ``--json``): wall seconds, CPU seconds, peak RSS of the
-tree without Ray's daemons, peak RSS of the largest single process, peak RSS of Ray's daemons.
+tree without Ray's daemons (a sum of RSS counts pages that forked workers share once per
+process; the PSS sum splits them, so it is the tree's real footprint), peak RSS of the largest
+single process, peak RSS of Ray's daemons.
 The command's exit status is passed through.
 """
 
@@ -50,7 +52,8 @@ def is_ray_daemon(comm: str, cmdline: str) -> bool:
 class TreeUsage:
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
-    peak_tree_mb: float = 0.0  # sum over the tree, Ray's daemons left out
+    peak_tree_mb: float = 0.0  # sum of RSS over the tree, Ray's daemons left out
+    peak_tree_pss_mb: float = 0.0  # sum of PSS (shared pages split between their users): the tree's real share
     peak_process_mb: float = 0.0  # the largest single process of the work
     peak_ray_daemons_mb: float = 0.0  # sum over Ray's daemons
     processes: int = 0  # distinct processes seen
@@ -68,6 +71,18 @@ def _read_proc(pid: int) -> tuple[int, int, float, str] | None:
         return int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE"), cpu, comm
     except (OSError, IndexError, ValueError):
         return None
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes (0 when unreadable): a page shared by n processes counts 1/n."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _cmdline(pid: int) -> str:
@@ -111,7 +126,7 @@ class TreeSampler:
         children: dict[int, list[int]] = {}
         for pid, (ppid, *_rest) in procs.items():
             children.setdefault(ppid, []).append(pid)
-        work = daemons = biggest = 0
+        work = work_pss = daemons = biggest = 0
         stack = [self.root]
         u = self.usage
         while stack:
@@ -127,8 +142,10 @@ class TreeSampler:
                 daemons += rss
             else:
                 work += rss
+                work_pss += _pss(pid)
                 biggest = max(biggest, rss)
         u.peak_tree_mb = max(u.peak_tree_mb, work / 2**20)
+        u.peak_tree_pss_mb = max(u.peak_tree_pss_mb, work_pss / 2**20)
         u.peak_process_mb = max(u.peak_process_mb, biggest / 2**20)
         u.peak_ray_daemons_mb = max(u.peak_ray_daemons_mb, daemons / 2**20)
         u.cpu_seconds = sum(u.cpu_by_pid.values())
@@ -170,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"returncode": done.returncode, **figures}), file=sys.stderr)
     else:
         print(f"wall {usage.wall_seconds:.1f} s, CPU {usage.cpu_seconds:.1f} s, peak tree RSS {usage.peak_tree_mb:.0f} MB "
-              f"(largest process {usage.peak_process_mb:.0f} MB; Ray daemons {usage.peak_ray_daemons_mb:.0f} MB), "
+              f"(PSS {usage.peak_tree_pss_mb:.0f} MB; "
+              f"largest process {usage.peak_process_mb:.0f} MB; Ray daemons {usage.peak_ray_daemons_mb:.0f} MB), "
               f"{usage.processes} processes, exit {done.returncode}", file=sys.stderr)
     return done.returncode
 
