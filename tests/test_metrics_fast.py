@@ -1,5 +1,6 @@
-"""The vectorised AEB scorer (hashed tokens) against the literal ``re``/``Counter`` port, on random
-texts built to hit the edge cases and on real pages of the shipped release."""
+"""The vectorised AEB scorer (exact token ids and shingle keys) against the literal ``re``/``Counter``
+port, on random texts built to hit the edge cases and on real pages of the shipped release; and
+with its one hash (the table of (page, shingle) pairs) forced to collide."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.metrics import aeb, token_hashes
+from benchmarks.metrics import aeb, token_ids
 
 # words that share prefixes and characters, punctuation, underscores, digits, non-Latin scripts,
-# an astral word character (𝐀, U+1D400) and an astral non-word character (😀)
-VOCAB = ["a", "ab", "ba", "aa", "_", "a_b", "1", "12", "Ünïcode", "слово", "語", "𝐀", "x😀y", "don't", "e-mail", "İ"]
-SEPARATORS = [" ", "  ", "\n", ", ", "—", "\u00a0", "!", "😀"]
+# an astral word character (𝐀, U+1D400), an astral non-word character (😀), and lone surrogates
+# (one alone, and a high and a low side by side: the UTF-16 of 𝐀, but not 𝐀)
+VOCAB = ["a", "ab", "ba", "aa", "_", "a_b", "1", "12", "Ünïcode", "слово", "語", "𝐀", "x😀y", "don't", "e-mail", "İ",
+         "a\ud835\udc00b", "x\ud800"]
+SEPARATORS = [" ", "  ", "\n", ", ", "—", "\u00a0", "!", "😀", "\x00"]
 
 
 @st.composite
@@ -26,47 +29,60 @@ def texts(draw):
     return draw(st.sampled_from([text, text.strip(), None, ""]))
 
 
+corpora = st.lists(st.tuples(texts(), texts()) | texts().map(lambda t: (t, t)), min_size=1, max_size=12)
+
+
 def _reference_stats(gold, pred):
     rows = [aeb.page_stats(g, p) for g, p in zip(gold, pred)]
     return {k: np.array([r[k] for r in rows]) for k in aeb.STAT_KEYS}
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(texts(), texts()) | texts().map(lambda t: (t, t)), min_size=1, max_size=12))
-def test_corpus_stats_equal_the_literal_port(pairs):
-    gold, pred = [g for g, _ in pairs], [p for _, p in pairs]
+def _assert_same_as_literal(gold, pred):
     ours, ref = aeb.corpus_stats(gold, pred), _reference_stats(gold, pred)
     for key in aeb.STAT_KEYS:
         np.testing.assert_array_equal(ours[key], ref[key], err_msg=key)
 
 
+@settings(max_examples=300, deadline=None)
+@given(corpora)
+def test_corpus_stats_equal_the_literal_port(pairs):
+    _assert_same_as_literal([g for g, _ in pairs], [p for _, p in pairs])
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(texts(), max_size=10), st.booleans())
-def test_token_hashes_are_the_re_tokens(items, lowercase):
-    tok = token_hashes.hash_tokens(items, lowercase=lowercase)
+def test_tokens_are_the_re_tokens_and_ids_are_exact(items, lowercase):
+    tok = token_ids.tokenize_corpus(items, lowercase=lowercase)
     expected = [re.findall(r"\w+", (t or "").lower() if lowercase else (t or "")) for t in items]
     assert tok.counts.tolist() == [len(e) for e in expected]
-    # equal tokens ⇔ equal hashes, across texts
     flat = [w for e in expected for w in e]
-    by_token: dict[str, int] = {}
-    for word, h in zip(flat, tok.hashes.tolist()):
-        assert by_token.setdefault(word, h) == h
-    assert len(set(by_token.values())) == len(by_token)
+    assert [v.decode("utf-16-le") for v in tok.values.to_pylist()] == flat
+    # equal ids ⇔ equal tokens, in the corpus's own vocabulary and in another one
+    vocab, ids = token_ids.vocabulary(tok)
+    first: dict[str, int] = {}
+    assert ids.tolist() == [first.setdefault(w, len(first) + 1) for w in flat]
+    half, _ = token_ids.vocabulary(token_ids.tokenize_corpus(items[: len(items) // 2], lowercase=lowercase))
+    known = {v.decode("utf-16-le"): i + 1 for i, v in enumerate(half.to_pylist())}
+    assert token_ids.ids_in(tok, half).tolist() == [known.get(w, 0) for w in flat]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(texts(), max_size=10))
+def test_batches_split_and_join_back(items):
+    whole = token_ids.tokenize_corpus(items)
+    saved, token_ids._BATCH_UNITS = token_ids._BATCH_UNITS, 3  # a batch every text or so
+    try:
+        split = token_ids.tokenize_corpus(items)
+    finally:
+        token_ids._BATCH_UNITS = saved
+    assert split.values.equals(whole.values)
+    np.testing.assert_array_equal(split.offsets, whole.offsets)
 
 
 def test_word_table_is_re_on_every_bmp_code_point():
-    table = token_hashes._bmp_word_table()
+    table = token_ids._bmp_word_table()
     expected = np.array([re.match(r"\w", chr(c)) is not None for c in range(0x10000)])
     np.testing.assert_array_equal(table, expected)
-
-
-def test_batches_split_and_join_back(monkeypatch):
-    items = ["alpha beta gamma delta epsilon"] * 7 + ["", None, "x" * 50 + " tail words here ok"]
-    whole = token_hashes.hash_tokens(items)
-    monkeypatch.setattr(token_hashes, "_BATCH_CHARS", 16)  # many batches, some texts larger than one
-    split = token_hashes.hash_tokens(items)
-    np.testing.assert_array_equal(whole.hashes, split.hashes)
-    np.testing.assert_array_equal(whole.offsets, split.offsets)
 
 
 def test_real_pages_score_the_same_both_ways():
@@ -79,9 +95,7 @@ def test_real_pages_score_the_same_both_ways():
     g = [a for a, _ in pairs]
     # full text, the gold itself, and the gold with its second half dropped
     for pred in ([b for _, b in pairs], g, [a[: len(a) // 2] for a in g]):
-        ours, ref = aeb.corpus_stats(g, pred), _reference_stats(g, pred)
-        for key in aeb.STAT_KEYS:
-            np.testing.assert_array_equal(ours[key], ref[key], err_msg=key)
+        _assert_same_as_literal(g, pred)
 
 
 def test_gold_index_is_cached_and_lengths_must_agree():
@@ -92,3 +106,103 @@ def test_gold_index_is_cached_and_lengths_must_agree():
     assert aeb._gold_index.cache_info().hits == before + 1
     with pytest.raises(ValueError, match="2 gold texts but 1 predictions"):
         aeb.corpus_stats(gold, ["x"])
+
+
+# -- the paths real data rarely takes, forced ------------------------------------------------------
+
+# a weak aeb._combine that keeps what the lookup relies on (with 16-bit ids, a bijection of the key
+# on each page) and nothing more: the page is left out, so a shingle on two pages is one value (with
+# wide ids, only the last two ids count). A gold with such a collision has no usable table (the
+# exact fallback); otherwise a predicted shingle meets a gold one it is not, and the lookup must
+# reject it
+COMBINES = {"combine": lambda page, key, key2: key if key2 is None else key2}
+PATHS = ["combine", "wide", "wide+combine"]
+
+
+def _force(path):
+    """Force a rare path on; returns what to restore."""
+    saved = aeb._combine, aeb._PACK_LIMIT
+    if "combine" in path:
+        aeb._combine = COMBINES["combine"]
+    if "wide" in path:
+        aeb._PACK_LIMIT = 2  # any vocabulary is "too large to pack": wide ids, (key, key2)
+    aeb._gold_index.cache_clear()
+    return saved
+
+
+def _restore(saved):
+    aeb._combine, aeb._PACK_LIMIT = saved
+    aeb._gold_index.cache_clear()
+
+
+@pytest.fixture
+def forced():
+    saved = []
+    yield lambda path: saved.append(_force(path))
+    _restore(saved[0])
+
+
+def test_rare_paths_on_hand_cases(forced):
+    forced("combine")
+    gold, swapped = ["a b c d e", "p q r s t"], ["p q r s t", "a b c d e"]
+    _assert_same_as_literal(gold, swapped)  # every shingle meets the other page's in the table
+    assert aeb._gold_index(tuple(gold)).table is not None
+    assert aeb.corpus_stats(gold, swapped)["aeb_tp"].tolist() == [0.0, 0.0]
+    shared = ["a b c d e", "x a b c d"]  # one shingle on both pages: the table cannot tell them apart
+    _assert_same_as_literal(shared, ["a b c d", "a b c d"])
+    assert aeb._gold_index(tuple(shared)).table is None
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_rare_paths_on_a_mixed_case(forced, path):
+    forced(path)
+    gold = ["a b c d e", "one two three four five six", "x y", "the cat sat on the mat", "a b c d e f g h"]
+    pred = ["b a d c e", "one two three four five six", "y x", "a cat sat on the mat", "e f g h a b c d"]
+    _assert_same_as_literal(gold, pred)
+    if "combine" in path:
+        assert aeb._gold_index(tuple(gold)).table is None  # "a b c d" is on two pages
+    assert (aeb._gold_index(tuple(gold)).key2 is not None) == ("wide" in path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(corpora, st.sampled_from(PATHS))
+def test_rare_paths_equal_the_literal_port(pairs, path):
+    saved = _force(path)
+    try:
+        _assert_same_as_literal([g for g, _ in pairs], [p for _, p in pairs])
+    finally:
+        _restore(saved)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_rare_paths_on_real_pages(forced, path):
+    from curation import dataset
+
+    forced(path)
+    pages = dataset.read_table("pages", "1.0.0", columns=["page_id", "text"]).to_pylist()[:60]
+    gold = dataset.boilerplate_gold_by_page("1.0.0", prefer="source")
+    pairs = [(gold[p["page_id"]]["main_text"], p["text"]) for p in pages if p["page_id"] in gold]
+    g = [a for a, _ in pairs]
+    for pred in ([b for _, b in pairs], g, [a[: len(a) // 2] for a in g]):
+        _assert_same_as_literal(g, pred)
+
+
+def test_bootstrap_of_page_terms_is_the_bootstrap_of_the_statistics():
+    """AEB's ``resampled`` (page terms computed once) gives every estimate bit for bit."""
+    from benchmarks import stats
+    from benchmarks.metrics import METRICS
+
+    family = METRICS["aeb"]
+    rng = np.random.default_rng(7)
+    gold = [" ".join(rng.choice(["a", "b", "c", "d", "e"], size=rng.integers(0, 12))) for _ in range(40)]
+    pred = [g if i % 3 == 0 else (None if i % 7 == 0 else " ".join(rng.choice(["a", "b", "c", "x"], size=rng.integers(0, 12))))
+            for i, g in enumerate(gold)]
+    per_page = aeb.corpus_stats(gold, pred)
+    with_missing = {k: np.where(np.arange(40) % 5 == 1, np.nan, v) for k, v in per_page.items()}  # gold without main text
+    nothing_predicted = aeb.corpus_stats(gold, [None] * 40)
+    for case in (per_page, with_missing, nothing_predicted):
+        old = stats.bootstrap(family.aggregate, case, 300, 11)
+        new = stats.bootstrap(*reversed(family.resampled(case)), 300, 11)
+        assert old.keys() == new.keys()
+        for key in old:
+            np.testing.assert_array_equal(np.array(list(vars(new[key]).values())), np.array(list(vars(old[key]).values())), err_msg=key)

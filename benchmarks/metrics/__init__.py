@@ -88,6 +88,12 @@ class Metric:
         """Result columns from per-page statistics (missing pages left out)."""
         raise NotImplementedError
 
+    def resampled(self, stats: Mapping[str, np.ndarray]) -> tuple[Mapping[str, np.ndarray], Any]:
+        """Per-page arrays to bootstrap and the aggregate that reads them: by default the statistics
+        and ``aggregate``. A family may move page-wise work out of the resampling loop, as long as
+        every value stays the same bit for bit (``aeb``)."""
+        return stats, self.aggregate
+
     def scored(self, stats: Mapping[str, np.ndarray]) -> bool:
         """Whether any page of this selection was scored by the family."""
         return all(k in stats for k in self.stat_keys) and bool(np.any(~np.isnan(np.asarray(stats[self.stat_keys[0]], dtype=float))))

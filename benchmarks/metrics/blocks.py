@@ -13,8 +13,9 @@ predicted ones → 1). Corpus values are macro means over pages.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -24,10 +25,53 @@ _WORD_RE = re.compile(r"\w+")
 STAT_KEYS = ("block_precision", "block_recall", "block_f1")
 
 
-_PAGE_CACHE: dict[tuple[str, int], tuple] = {}
+_PAGE_CACHE: dict[tuple[str, int, int], _PageProfile] = {}
 
 
-def _page_profile(text: str, blocks: Sequence[Mapping[str, int]], n: int) -> tuple:
+@dataclass(frozen=True)
+class _Grams:
+    """Page n-grams as exact integer keys: ``distinct`` (sorted), which one each position holds
+    (``group``) and how many of that n-gram come before it in reading order (``rank``)."""
+
+    distinct: np.ndarray
+    group: np.ndarray
+    rank: np.ndarray
+
+
+@dataclass(frozen=True)
+class _PageProfile:
+    """A page's tokens as exact ids (``vocab``: token → 1, 2, …; 0 is left for tokens the page
+    lacks), the block of each token, block sizes, and the page n-grams grouped for counting."""
+
+    vocab: dict[str, int]
+    ids: np.ndarray  # int64, one per page token, in reading order
+    owner: np.ndarray  # block index of each token
+    sizes: np.ndarray  # tokens per block
+    grams: _Grams | None  # None: the vocabulary is too large to pack an n-gram into an int64
+    unigrams: _Grams
+
+
+def _gram_keys(ids: np.ndarray, n: int, base: int) -> np.ndarray:
+    """One key per n-gram: its ids as the digits of a number in ``base`` (> every id), so that two
+    n-grams have the same key exactly when they have the same ids."""
+    keys = ids[: len(ids) - n + 1].copy()
+    for k in range(1, n):
+        keys *= base
+        keys += ids[k : len(ids) - n + 1 + k]
+    return keys
+
+
+def _group(keys: np.ndarray) -> _Grams:
+    distinct, group = np.unique(keys, return_inverse=True)
+    group = group.reshape(-1)
+    order = np.argsort(group, kind="stable")  # positions of each n-gram, in reading order
+    first = np.searchsorted(group[order], np.arange(len(distinct)))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys)) - first[group[order]]
+    return _Grams(distinct, group, rank)
+
+
+def _page_profile(text: str, blocks: Sequence[Mapping[str, int]], n: int) -> _PageProfile:
     """Page tokens, their owning blocks, block sizes and page n-grams — cached, since every system
     of a run is scored against the same pages."""
     key = (text, len(blocks), n)
@@ -40,16 +84,43 @@ def _page_profile(text: str, blocks: Sequence[Mapping[str, int]], n: int) -> tup
         words = _WORD_RE.findall(text[block["start"] : block["end"]].lower())
         tokens.extend(words)
         owner.extend([i] * len(words))
-    grams = list(zip(*(tokens[k:] for k in range(n))))
-    profile = (tokens, np.array(owner, dtype=np.int64), Counter(owner), grams)
+    vocab: dict[str, int] = {}
+    ids = np.array([vocab.setdefault(t, len(vocab) + 1) for t in tokens], dtype=np.int64)
+    base = len(vocab) + 1
+    fits = base**n < 2**63  # the keys are exact while they fit in an int64
+    grams = _group(_gram_keys(ids, n, base)) if fits and len(ids) >= n else None
+    owner_arr = np.array(owner, dtype=np.int64)
+    profile = _PageProfile(vocab, ids, owner_arr, np.bincount(owner_arr, minlength=len(blocks)), grams, _group(ids))
     if len(_PAGE_CACHE) > 256:
         _PAGE_CACHE.clear()
     _PAGE_CACHE[key] = profile
     return profile
 
 
+def _covered_starts(page: _Grams, out_keys: np.ndarray) -> np.ndarray:
+    """Page n-gram positions the output covers: an n-gram the output holds c times covers its first
+    c places on the page (the multiset consumed in reading order)."""
+    at = np.searchsorted(page.distinct, out_keys)
+    at[at == len(page.distinct)] = 0
+    found = at[page.distinct[at] == out_keys]
+    available = np.bincount(found, minlength=len(page.distinct))
+    return np.flatnonzero(page.rank < available[page.group])
+
+
+def _wide_keys(page_ids: np.ndarray, out_ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact n-gram keys of the page and the output when the vocabulary is too large to pack them:
+    every distinct n-gram of the two numbered by ``np.unique`` over rows (slower, never lossy)."""
+    page_rows = np.lib.stride_tricks.sliding_window_view(page_ids, n)
+    out_rows = np.lib.stride_tricks.sliding_window_view(out_ids, n)
+    inverse = np.unique(np.concatenate([page_rows, out_rows]), axis=0, return_inverse=True)[1].reshape(-1)
+    return inverse[: len(page_rows)], inverse[len(page_rows) :]
+
+
 def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str | None, threshold: float = 0.5, n: int = 3) -> list[int]:
     """Indices of blocks of ``text`` that ``output`` covers (see module docstring).
+
+    Tokens are compared as exact integer ids (the page's vocabulary, a dict) and n-grams as exact
+    integer keys, with numpy: the result is that of comparing the token strings.
 
     Parameters
     ----------
@@ -80,25 +151,26 @@ def predicted_blocks(text: str, blocks: Sequence[Mapping[str, int]], output: str
     out_tokens = bow.tokenize(output)  # the same lowercased \\w+ words, cached across the two metrics
     if not out_tokens:
         return []
-    tokens, owner, size, grams = _page_profile(text, blocks, n)
-    covered = bytearray(len(tokens))
-    if len(out_tokens) < n or len(tokens) < n:  # too short for n-grams: fall back to whole-text match
-        remaining = Counter(out_tokens)
-        for j, tok in enumerate(tokens):
-            if remaining[tok] > 0:
-                remaining[tok] -= 1
-                covered[j] = 1
-    else:
+    page = _page_profile(text, blocks, n)
+    if len(page.ids) == 0:
+        return []
+    # each output token's id on the page, 0 for a token the page lacks (a C-level loop over the dict)
+    out_ids = np.fromiter(map(page.vocab.get, out_tokens, repeat(0, len(out_tokens))), dtype=np.int64, count=len(out_tokens))
+    if len(out_tokens) < n or len(page.ids) < n:  # too short for n-grams: fall back to whole-text match
+        starts, width = _covered_starts(page.unigrams, out_ids), 1
+    elif page.grams is not None:
         # a page n-gram found in the output (multiset, consumed in reading order) covers its tokens:
-        # an isolated menu word ("Home") is not covered just because the article uses the word
-        remaining = Counter(zip(*(out_tokens[k:] for k in range(n))))
-        for j in [j for j, gram in enumerate(grams) if gram in remaining]:
-            gram = grams[j]
-            if remaining[gram] > 0:
-                remaining[gram] -= 1
-                covered[j : j + n] = b"\x01" * n
-    hits = np.bincount(owner[np.frombuffer(bytes(covered), dtype=np.uint8).astype(bool)], minlength=len(blocks))
-    return [i for i in sorted(size) if hits[i] >= threshold * size[i]]
+        # an isolated menu word ("Home") is not covered just because the article uses the word.
+        # An output n-gram with a token the page lacks has a 0 digit, which no page n-gram has.
+        starts, width = _covered_starts(page.grams, _gram_keys(out_ids, n, len(page.vocab) + 1)), n
+    else:
+        page_keys, out_keys = _wide_keys(page.ids, out_ids, n)
+        starts, width = _covered_starts(_group(page_keys), out_keys), n
+    size = len(page.ids) + width
+    edges = np.bincount(starts, minlength=size) - np.bincount(starts + width, minlength=size)
+    covered = np.cumsum(edges[: len(page.ids)]) > 0  # tokens inside at least one covered n-gram
+    hits = np.bincount(page.owner[covered], minlength=len(blocks))
+    return np.flatnonzero((page.sizes > 0) & (hits >= threshold * page.sizes)).tolist()
 
 
 def block_prf(predicted: Iterable[int], gold: Iterable[int], scorable: Iterable[int] | None = None) -> tuple[float, float, float]:
@@ -160,7 +232,7 @@ def page_stats(text: str, blocks: Sequence[Mapping[str, int]], gold_blocks: Iter
     >>> page_stats(text, blocks, [1], "The cat sat on the mat all day long.")
     {'block_precision': 1.0, 'block_recall': 1.0, 'block_f1': 1.0}
     """
-    scorable = _page_profile(text, blocks, 3)[2].keys()  # blocks with at least one token
+    scorable = np.flatnonzero(_page_profile(text, blocks, 3).sizes).tolist()  # blocks with at least one token
     return dict(zip(STAT_KEYS, block_prf(predicted_blocks(text, blocks, output), gold_blocks, scorable)))
 
 

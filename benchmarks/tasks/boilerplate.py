@@ -63,7 +63,8 @@ class BoilerplateTask(Task):
             per_page = family.corpus_stats(pages, golds, texts)
             if not family.scored(per_page):
                 continue  # the gold has nothing this family scores (e.g. no snippets): no column
-            estimates = stats.bootstrap(family.aggregate, per_page, resamples, seed)
+            terms, aggregate = family.resampled(per_page)
+            estimates = stats.bootstrap(aggregate, terms, resamples, seed)
             for key, est in estimates.items():
                 name = key if metric == "all" else family.short(key)
                 out[name] = est.value
