@@ -312,31 +312,45 @@ def _finite(x: float) -> float | None:
 
 def write(result: RunResult, task: Any, out: Path, resamples: int = stats.DEFAULT_RESAMPLES, seed: int = stats.DEFAULT_SEED) -> dict[str, Path]:
     """Write predictions.parquet, results.parquet and run.json (failures, timing) under ``out``."""
+    import pyarrow.parquet as pq
+
+    from curation import schema
+
+    out.mkdir(parents=True, exist_ok=True)
+    pq.write_table(schema.load("predictions").table(result.predictions), out / "predictions.parquet")
+    seconds: dict[str, list[float]] = {}
+    for row in result.predictions:
+        seconds.setdefault(row["system"], []).append(row["seconds"] or 0.0)
+    median = {k: float(np.median(v)) for k, v in seconds.items()}
+    return {"predictions": out / "predictions.parquet", **write_summary(result, task, out, median, resamples, seed)}
+
+
+def write_summary(result: RunResult, task: Any, out: Path, median_seconds: dict[str, float],
+                  resamples: int = stats.DEFAULT_RESAMPLES, seed: int = stats.DEFAULT_SEED,
+                  extra: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write results.parquet, page_stats.parquet and run.json from a run's per-page statistics
+    (everything but the predictions, which the sharded run streams to disk itself). ``extra``
+    adds keys to run.json (the engine and shard counts of a sharded run)."""
     import pandas as pd
     import pyarrow.parquet as pq
 
     from curation import schema
 
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"predictions": out / "predictions.parquet", "results": out / "results.parquet", "run": out / "run.json",
-             "page_stats": out / "page_stats.parquet"}
+    paths = {"results": out / "results.parquet", "run": out / "run.json", "page_stats": out / "page_stats.parquet"}
     frames = []
     for name, per_page in result.stats.items():  # per-page statistics, for `bench compare`
         frames.append(pd.DataFrame({"system": name, "page_id": [p["page_id"] for p in result.pages], **per_page}))
     if frames:
         pd.concat(frames).to_parquet(paths["page_stats"], index=False)
-    pq.write_table(schema.load("predictions").table(result.predictions), paths["predictions"])
     rows = results_rows(result, task, resamples, seed)
     pq.write_table(schema.load("results").table(rows), paths["results"])
     # the ranking metric for this run's gold: aeb_f1, or snippet_f1 when the gold has snippets only
     primary = task.primary_for(r["metric"] for r in rows if r["group_by"] == "all" and r["value"] is not None)
-    seconds = {}
-    for row in result.predictions:
-        seconds.setdefault(row["system"], []).append(row["seconds"] or 0.0)
     paths["run"].write_text(json.dumps({
         "run_id": result.run_id, "task": result.task, "dataset_version": result.dataset_version, "primary_metric": primary,
         "systems": result.versions, "n_pages": len(result.pages), "failures": result.failures, "timing": result.timing,
-        "median_seconds_per_page": {k: float(np.median(v)) for k, v in seconds.items()},
+        "median_seconds_per_page": median_seconds, **(extra or {}),
         "pages": result.pages,
     }, indent=1, default=str))
     return paths

@@ -47,7 +47,8 @@ def _bad_value(param: click.Parameter, tmp: Path) -> list[str] | None:
     elif isinstance(kind, (click.types.IntParamType, click.types.FloatParamType, click.IntRange, click.FloatRange)):
         value = "abc"
     else:  # Choice and free strings (versions, names, ids, repo ids)
-        value = "1.0" if param.name == "version" else BAD
+        # a version that cannot exist; a run id that cannot be a folder name (any word is a fine id)
+        value = {"version": "1.0", "run_id": "a/b"}.get(param.name, BAD)
     nargs = param.nargs if param.nargs > 0 else 1
     values = [value] * nargs
     return [param.opts[0], *values] if isinstance(param, click.Option) else values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -125,13 +126,23 @@ def extras_cmd(task_name: str, systems: str, missing_only: bool) -> None:
 @click.option("--no-cache", is_flag=True, help="Run every system on every page again.")
 @click.option("--rouge", is_flag=True, help="Also compute ROUGE-LSum (slow on long pages).")
 @click.option("--resamples", default=_stats.DEFAULT_RESAMPLES, show_default=True, help="Bootstrap resamples.")
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="Where shards run: this machine (one worker pool of --jobs processes), or one Ray task per shard "
+                   "(pip install 'pagegold[ray]'). Same results either way.")
+@click.option("--address", default=None, help="Ray cluster to join (auto, or ray://HOST:10001); default: a private local Ray.")
+@click.option("--pages-per-shard", default=200, show_default=True, type=click.IntRange(1),
+              help="Pages of one system per shard (the unit that is resumed and sent to a Ray task). Keep it the "
+                   "same when resuming a run.")
+@click.option("--run-id", default=None, help="Run id (default: the unfinished run's in --out, else a new one).")
 def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, pages_dir, source, jobs, timeout, memory_mb,
-            out_dir, cache_path, no_cache, rouge, resamples) -> None:
+            out_dir, cache_path, no_cache, rouge, resamples, engine, address, pages_per_shard, run_id) -> None:
     """Run systems on a release (or a corpus in place) in isolated workers; write predictions, results, reports.
 
     A crash, hang or memory blow-up on one page is recorded for that page (scored as empty output)
-    and listed in the report. Outputs are cached by (system, version, page_id, text_sha256), so an
-    interrupted run resumes where it stopped.
+    and listed in the report. The run is cut into shards (one system × --pages-per-shard pages)
+    under OUT/_shards; rerun the same command with the same --out after a kill and only the
+    unfinished shards run again. Outputs are also cached by (system, version, page_id,
+    text_sha256) across runs. Predictions are written as shards finish, so memory stays flat.
 
     \b
     Examples:
@@ -139,6 +150,8 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
       pagegold bench run --corpus ../shared/corpora/wcxb-dev --split dev --systems trafilatura
       pagegold bench run --corpus my.jsonl --format jsonl --systems file:outputs.jsonl,trafilatura
       pagegold bench run --pages /tmp/ingested --systems resiliparse
+      pagegold bench run --systems trafilatura,resiliparse --out runs/big --engine ray   # one Ray task per shard
+      pagegold bench run --systems all --out runs/big --engine ray --address auto      # a running Ray cluster
 
     \b
     Environment: PAGEGOLD_DATA_DIR (the data/ folder releases are read from), PAGEGOLD_CACHE
@@ -149,7 +162,19 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
     from benchmarks.pool import cpu_count
     from benchmarks.systems import REGISTRY, split_available
     from curation import dataset
+    from curation.engines import EngineError
 
+    if address is not None and engine != "ray":
+        raise click.UsageError("--address only applies to --engine ray")
+    if engine == "ray":  # before reading any page
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            from curation.engines import RAY_HINT
+
+            raise click.ClickException(RAY_HINT) from None
+    if run_id is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", run_id):
+        raise click.BadParameter(f"{run_id!r}: use letters, digits, '.', '_' and '-' only", param_hint="--run-id")
     for option, folder in (("--out", out_dir), ("--cache", cache_path)):
         if folder is not None:  # fail now, not after an hour of extraction
             try:
@@ -166,6 +191,8 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
         if systems != "all":  # a system asked for by name must run; "all" means all that can
             raise click.ClickException(str(exc))
         click.echo(f"skipping {name}: {exc}", err=True)
+    from benchmarks import sharded_run
+
     loaded = None
     if corpus_path is not None or pages_dir is not None:
         from benchmarks import corpus as _corpus
@@ -177,19 +204,22 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
         if task.name != "boilerplate":
             raise click.UsageError(f"--corpus and --pages read main-text gold (task boilerplate), not {task.name} gold")
         try:
-            loaded = (_corpus.load_corpus(corpus_path, corpus_format, split, source) if corpus_path is not None
-                      else _corpus.load_pages(pages_dir, split))
+            if corpus_path is not None:
+                loaded = _corpus.load_corpus(corpus_path, corpus_format, split, source)
+                data = sharded_run.corpus_source(loaded)
+            else:
+                data = sharded_run.ingest_folder_source(pages_dir, split)
         except ValueError as exc:  # LayoutError, CorpusError
             raise click.ClickException(str(exc)) from None
-        data = runner.ReleaseData(loaded.label, loaded.pages, loaded.gold, loaded.raw_pages)
-        click.echo(f"{len(data.pages)} pages with gold from {data.version} (splits: "
-                   + ", ".join(f"{k} {v}" for k, v in sorted(loaded.splits.items())) + f"; {loaded.without_gold} without "
-                   f"gold; {len(loaded.quarantine)} quarantined)", err=True)
+        if loaded is not None:
+            click.echo(f"{len(loaded.pages)} pages with gold from {data.label} (splits: "
+                       + ", ".join(f"{k} {v}" for k, v in sorted(loaded.splits.items())) + f"; {loaded.without_gold} "
+                       f"without gold; {len(loaded.quarantine)} quarantined)", err=True)
     else:
         if split is not None and split not in dataset.SPLITS:
             raise click.BadParameter(f"{split!r}: a release's splits are {', '.join(dataset.SPLITS)}", param_hint="--split")
         try:
-            data = runner.load_release(task, version, split, source)
+            data = sharded_run.release_source(task, version, split, source)
         except (dataset.ReleaseError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
     cache = None if no_cache else (cache_path or runner.cache_dir())
@@ -198,17 +228,29 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
         metrics = (*task.run_metrics, "rouge-lsum")
     from benchmarks.progress import progress
 
-    label = f"{task.name}: {len(runnable)} systems × {len(data.pages)} pages"
-    with progress(label, unit="system-pages", every=max(50, len(data.pages) // 20)) as update:
-        result = runner.run(task, runnable, data.pages, data.gold, dataset_version=data.version, jobs=jobs or cpu_count(),
-                            timeout=timeout, memory_mb=memory_mb or None, cache=cache, metrics=metrics,
-                            raw_pages=data.raw_pages, progress=update)
-    out_dir = out_dir or Path("runs") / result.run_id
-    paths = runner.write(result, task, out_dir, resamples=resamples)
+    if out_dir is None:
+        run_id = run_id or sharded_run.new_run_id()
+        out_dir = Path("runs") / run_id
+    label = f"{task.name}: {len(runnable)} systems × {len(data.gold_ids)} pages"
+    try:
+        with progress(label, unit="system-pages", every=max(50, len(data.gold_ids) // 20)) as update:
+            result, summary = sharded_run.run_sharded(
+                task, runnable, data, out_dir, engine=engine, jobs=jobs or cpu_count(), address=address,
+                pages_per_shard=pages_per_shard, timeout=timeout, memory_mb=memory_mb or None, cache=cache,
+                metrics=metrics, run_id=run_id, progress=update)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    except EngineError as exc:
+        raise click.ClickException(f"{exc} (finished shards are kept: rerun the same command to resume)") from None
+    paths = {"predictions": out_dir / "predictions.parquet"}
+    paths.update(runner.write_summary(result, task, out_dir, summary["median_seconds"], resamples=resamples,
+                                      extra=summary["extra"]))
     if loaded is not None:
         paths.update(_corpus.write_rejects(loaded, out_dir))
     paths.update(report.write_reports(out_dir))  # ranked by the run's primary metric (run.json)
-    click.echo(f"{len(result.failures)} failed pages; wrote " + ", ".join(str(p) for p in paths.values()))
+    shards = summary["extra"]["shards"]
+    click.echo(f"{len(result.failures)} failed pages; shards: {shards['ran']} ran, {shards['skipped']} skipped "
+               f"(of {shards['total']}); wrote " + ", ".join(str(p) for p in paths.values()))
 
 
 @bench.command("report")

@@ -1,0 +1,425 @@
+"""``bench run`` as deterministic shards on a local pool or Ray, predictions streamed to disk.
+
+The driver (this module) never holds all pages, outputs or predictions:
+
+1. **Inputs.** The pages (a release, a corpus read in place, an ingest folder) are streamed in the
+   run's page order and cut into slices of ``pages_per_shard``; each slice is written once to
+   ``OUT/_shards/inputs/cNNNNN.parquet`` with its raw bytes, gold and page metadata (breakdown
+   groups, gold-in-page coverage), beside a ``cNNNNN.json`` marker holding the slice's
+   fingerprint and metadata. A slice whose marker matches is not read or written again.
+2. **Shards.** One shard per (system, slice), system-major (``benchmarks.shards``). The local
+   engine runs them one at a time in this process, one ``WorkerPool(jobs)`` per system (its
+   libraries only); the Ray engine runs one Ray task per shard with a one-worker pool inside. A
+   shard whose `_done` matches its fingerprint is skipped; the driver inserts each finished
+   shard's new outputs into the output cache (its only writer).
+3. **Merge.** ``predictions.parquet`` is written one row group per shard, in plan order, with the
+   run id added; the per-page statistics (small numeric arrays) give ``results.parquet``,
+   ``page_stats.parquet`` and ``run.json`` exactly as an in-memory run would.
+
+The result depends on the pages, the systems and ``pages_per_shard`` only: both engines give
+byte-identical ``results.parquet`` and leaderboards for the same run id. A run's id is kept in
+``OUT/_shards/run.json`` so that rerunning the same command after a kill resumes the same run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import shards as S
+from benchmarks.runner import RunResult, _page_meta
+
+INPUTS = "inputs"
+
+
+@dataclass
+class PageSource:
+    """Where a run's pages come from, as streams read by the driver.
+
+    ``pages()``: page records without raw bytes, in the run's page order; ``keys()``: the same
+    pages' ``{page_id, text_sha256}`` only, read without their text; ``gold_ids``: the pages that
+    have gold (only they are benchmarked); ``gold()``: ``(page_id, gold record)`` pairs and
+    ``raw_pages()``: ``{page_id, raw, raw_format, encoding}`` records, both in any order (joined
+    by page_id, buffering what comes early: little when the orders agree).
+    """
+
+    label: str
+    pages: Callable[[], Iterable[dict[str, Any]]]
+    keys: Callable[[], Iterable[dict[str, Any]]]
+    gold_ids: Collection[str]
+    gold: Callable[[], Iterable[tuple[str, dict[str, Any]]]]
+    raw_pages: Callable[[], Iterable[dict[str, Any]]]
+
+    @classmethod
+    def held(cls, label: str, pages: Callable[[], Iterable[dict[str, Any]]], gold: Mapping[str, dict[str, Any]],
+             raw_pages: Callable[[], Iterable[dict[str, Any]]],
+             keys: Callable[[], Iterable[dict[str, Any]]] | None = None) -> PageSource:
+        """A source whose gold is a dict in memory (a release's, a corpus's)."""
+        return cls(label, pages, keys or pages, gold.keys(), lambda: iter(gold.items()), raw_pages)
+
+
+def release_source(task: Any, version: str | None = None, split: str | None = None, source: str | None = None,
+                   root: Path | None = None) -> PageSource:
+    """A release's pages with ``task`` gold, streamed one row group at a time (the gold is held:
+    the page selection needs it). Raises ReleaseError / ValueError like ``runner.load_release``."""
+    import functools
+
+    from benchmarks.runner import PAGE_COLUMNS, RAW_COLUMNS
+    from curation import dataset
+
+    version = dataset.version_name(version) if version else dataset.latest_version(root)
+    gold = task.load_gold(version, split, source, root)
+    if not gold:
+        raise ValueError(f"no pages with {task.name} gold in release {version} (split={split}, source={source})")
+    pages = functools.partial(dataset.iter_pages, version, split, source, ids=list(gold), columns=PAGE_COLUMNS, root=root)
+    raw = functools.partial(dataset.iter_pages, version, split, source, ids=list(gold), columns=RAW_COLUMNS, root=root)
+    keys = functools.partial(dataset.iter_pages, version, split, source, ids=list(gold), columns=["page_id", "text_sha256"],
+                             root=root)
+    return PageSource.held(version, pages, gold, raw, keys)
+
+
+class _Joiner:
+    """Records of a stream in any order, fetched by page_id: a record wanted later is buffered, one
+    not wanted at all is dropped, so memory stays small when the orders agree."""
+
+    def __init__(self, stream: Callable[[], Iterable[Any]], needed: set[str],
+                 key: Callable[[Any], str] = lambda record: record["page_id"]) -> None:
+        self.make, self.it, self.needed, self.key = stream, None, needed, key
+        self.buffer: dict[str, Any] = {}
+
+    def take(self, ids: Sequence[str]) -> dict[str, Any]:
+        wanted = set(ids)
+        out = {i: self.buffer.pop(i) for i in list(wanted) if i in self.buffer}
+        if self.it is None:
+            self.it = iter(self.make())
+        while len(out) < len(wanted):
+            record = next(self.it, None)
+            if record is None:
+                break
+            pid = self.key(record)
+            if pid in wanted:
+                out[pid] = record
+            elif pid in self.needed:
+                self.buffer[pid] = record
+        self.needed.difference_update(out)
+        return out
+
+
+@dataclass(frozen=True)
+class Slice:
+    index: int
+    path: str
+    fingerprint: str
+    n_pages: int
+
+
+def prepare_inputs(source: PageSource, work: Path, pages_per_shard: int) -> tuple[list[Slice], list[dict[str, Any]]]:
+    """Write the run's input slices (those not already written for the same pages and gold) and
+    return them with every page's metadata in page order.
+
+    Two passes: the page ids and text hashes (no text) cut the slices and give their
+    fingerprints; then only the slices not yet written stream their pages, raw bytes joined
+    ``INPUT_ROW_GROUP`` pages at a time.
+    """
+    from curation.shards import atomic_write_text
+
+    folder = work / INPUTS
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.tmp-*"):
+        stale.unlink()
+    keys = [(p["page_id"], p["text_sha256"]) for p in source.keys() if p["page_id"] in source.gold_ids]
+    first = _Joiner(source.gold, {pid for pid, _ in keys}, key=lambda pair: pair[0])
+    slices: list[Slice] = []
+    metas: dict[int, list[dict[str, Any]]] = {}
+    chunk_of: dict[str, int] = {}
+    for k, start in enumerate(range(0, len(keys), pages_per_shard)):
+        chunk = keys[start:start + pages_per_shard]
+        golds = first.take([pid for pid, _ in chunk])  # a slice's gold at a time, never all of it
+        fingerprint = S.digest({"v": S.HARNESS_VERSION, "label": source.label, "pages": [
+            [pid, sha, S.digest(golds[pid][1])] for pid, sha in chunk]})
+        path, marker = folder / f"c{k:05d}.parquet", folder / f"c{k:05d}.json"
+        try:
+            known = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if known.get("fingerprint") == fingerprint and path.exists():
+            metas[k] = known["meta"]
+        else:
+            chunk_of.update((pid, k) for pid, _ in chunk)
+        slices.append(Slice(k, str(path.resolve()), fingerprint, len(chunk)))
+    if chunk_of:
+        raw = _Joiner(source.raw_pages, set(chunk_of))
+        gold = _Joiner(source.gold, set(chunk_of), key=lambda pair: pair[0])
+        writer: S.InputWriter | None = None
+        current, part = -1, []
+
+        def flush_part() -> None:
+            records = raw.take([p["page_id"] for p in part])
+            full = [page | records.get(page["page_id"], {}) for page in part]
+            found = gold.take([p["page_id"] for p in part])
+            golds = [found[page["page_id"]][1] for page in part]
+            part_metas = [_page_meta(page, gold) for page, gold in zip(full, golds)]
+            writer.write(full, golds, part_metas)
+            metas.setdefault(current, []).extend(part_metas)
+            part.clear()
+
+        def close_chunk() -> None:
+            writer.close()
+            marker = folder / f"c{current:05d}.json"
+            atomic_write_text(marker, json.dumps({"fingerprint": slices[current].fingerprint, "meta": metas[current]}) + "\n")
+
+        for page in source.pages():
+            k = chunk_of.get(page["page_id"])
+            if k is None:
+                continue  # no gold, or its slice is already written
+            if k != current:
+                if writer is not None:
+                    flush_part() if part else None
+                    close_chunk()
+                current, writer = k, S.InputWriter(Path(slices[k].path))
+            part.append(page)
+            if len(part) == S.INPUT_ROW_GROUP:
+                flush_part()
+        if writer is not None:
+            flush_part() if part else None
+            close_chunk()
+    return slices, [m for k in range(len(slices)) for m in metas[k]]
+
+
+def _slug(system: str) -> str:
+    """A folder name for a system's shards (names hold ':', '/', '+'), unique by a hash suffix."""
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", system)[:60] + "-" + S.digest(system)[:8]
+
+
+def plan(task: Any, systems: Sequence[str], versions: Mapping[str, str], slices: Sequence[Slice], work: Path, *,
+         timeout: float, memory_mb: int | None, modules: Sequence[str] = (), metrics: Sequence[str] | None = None,
+         cache: Path | None = None) -> list[S.BenchShard]:
+    """One shard per (system, slice), system-major: the same list on every engine."""
+    out = []
+    for name in systems:
+        for sl in slices:
+            fingerprint = S.shard_fingerprint(task.name, name, versions[name], sl.fingerprint, metrics, timeout,
+                                              memory_mb, modules)
+            out.append(S.BenchShard(
+                index=len(out), system=name, version=versions[name], task=task.name, input_path=sl.path,
+                work_dir=str((work / _slug(name) / f"c{sl.index:05d}").resolve()), fingerprint=fingerprint,
+                n_pages=sl.n_pages, timeout=timeout, memory_mb=memory_mb, modules=tuple(modules),
+                metrics=tuple(metrics) if metrics else None, cache=str(cache.resolve()) if cache else None))
+    return out
+
+
+def new_run_id() -> str:
+    """A fresh run id: UTC time and a random suffix."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def _run_id(work: Path, given: str | None) -> str:
+    """The run id: the one given, else the unfinished (or finished) run's in this folder, else new."""
+    state = work / "run.json"
+    if given is None:
+        try:
+            given = json.loads(state.read_text(encoding="utf-8"))["run_id"]
+        except (OSError, ValueError, KeyError):
+            given = new_run_id()
+    from curation.shards import atomic_write_text
+
+    atomic_write_text(state, json.dumps({"run_id": given}) + "\n")
+    return given
+
+
+def _store_outputs(store: Any, shard: S.BenchShard) -> None:
+    """Insert a finished shard's new outputs into the cache (the driver is its only writer)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(shard.output, columns=["cache_key", "cache_output", "status", "seconds"])
+    for key, output, status, seconds in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+        if output is not None:
+            store.put(shard.system, shard.version, key, status, json.loads(output), None, seconds)
+    store.commit()
+
+
+def run_sharded(task: Any, systems: Sequence[str], source: PageSource, out: Path, *, engine: str = "local",
+                jobs: int = 1, address: str | None = None, pages_per_shard: int = S.PAGES_PER_SHARD,
+                timeout: float = 60.0, memory_mb: int | None = 4096, cache: Path | None = None,
+                modules: Sequence[str] = (), metrics: Sequence[str] | None = None, run_id: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> tuple[RunResult, dict[str, Any]]:
+    """Run ``systems`` over ``source`` in shards on ``engine``; write ``out/predictions.parquet``.
+
+    Returns the run (per-page statistics, page metadata, failures, timing; no predictions in
+    memory) and run.json's extra keys (engine, shard counts). Write the rest with
+    ``runner.write_summary``.
+    """
+    from benchmarks.pool import WorkerPool
+    from benchmarks.runner import OutputCache
+    from benchmarks.systems import REGISTRY
+
+    if pages_per_shard < 1:
+        raise ValueError("pages_per_shard must be at least 1")
+    S.lean_arrow_memory()
+    for module in modules:
+        __import__(module)
+    out = Path(out)
+    work = out / S.WORK
+    work.mkdir(parents=True, exist_ok=True)
+    run_id = _run_id(work, run_id)
+    t0, parent_cpu0 = time.perf_counter(), time.process_time()
+    slices, metas = prepare_inputs(source, work, pages_per_shard)
+    if not slices:
+        raise ValueError(f"no pages with gold in {source.label}")
+    versions = {name: REGISTRY[name].version for name in systems}
+    shards = plan(task, systems, versions, slices, work, timeout=timeout, memory_mb=memory_mb, modules=modules,
+                  metrics=metrics, cache=cache)
+    done: dict[int, dict[str, Any]] = {}
+    for shard in shards:
+        record = S.read_done(shard)
+        if record is not None:
+            done[shard.index] = record
+    pending = [s for s in shards if s.index not in done]
+    skipped = len(done)
+    total = len(systems) * len(metas)
+    finished = sum(s.n_pages for s in shards if s.index in done)
+    if progress:
+        progress(finished, total)
+    store = OutputCache(cache)
+    t1 = time.perf_counter()
+
+    def tick(n: int) -> None:
+        nonlocal finished
+        finished += n
+        if progress:
+            progress(finished, total)
+
+    def on_done(shard: S.BenchShard, record: dict[str, Any]) -> None:
+        done[shard.index] = record
+        _store_outputs(store, shard)
+
+    if pending and engine == "local":
+        pool, pool_system = None, None
+        try:
+            for shard in pending:
+                if pool is not None and pool_system != shard.system:  # one system's libraries at a time
+                    pool.__exit__(None, None, None)
+                    pool = None
+                if pool is None:
+                    pool = WorkerPool(workers=jobs, timeout=timeout, memory_mb=memory_mb, modules=modules).__enter__()
+                    pool_system = shard.system
+                on_done(shard, S.run_shard(shard, pool=pool, progress=tick))
+        finally:
+            if pool is not None:
+                pool.__exit__(None, None, None)
+    elif pending:
+        from curation.engines import make_engine
+
+        runner = make_engine(engine, jobs, address)
+        try:
+            def on_result(i: int, record: dict[str, Any]) -> None:
+                on_done(pending[i], record)
+                tick(pending[i].n_pages)
+
+            runner.map(S.run_shard_task, pending, on_result)
+        finally:
+            runner.close()
+    t2 = time.perf_counter()
+    result = RunResult(run_id=run_id, task=task.name, dataset_version=source.label, pages=metas, versions=versions)
+    seconds = merge(result, shards, out / "predictions.parquet")
+    ran = [done[s.index] for s in pending]
+    result.timing = {
+        "systems_wall": t2 - t1, "inputs": t1 - t0, "merge": time.perf_counter() - t2, "jobs": jobs,
+        "n_run": sum(r["ran"] for r in ran), "system_cpu": sum(r["system_cpu"] for r in ran),
+        "worker_cpu": sum(r["worker_cpu"] for r in ran), "parent_cpu": time.process_time() - parent_cpu0,
+    }
+    extra = {"engine": engine, "pages_per_shard": pages_per_shard,
+             "shards": {"total": len(shards), "ran": len(pending), "skipped": skipped}}
+    return result, {"median_seconds": seconds, "extra": extra}
+
+
+def merge(result: RunResult, shards: Sequence[S.BenchShard], predictions: Path) -> dict[str, float]:
+    """Stream the shards' files into ``predictions`` (one row group per shard, plan order) and fill
+    ``result``'s statistics and failures; returns each system's median seconds per page."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from curation import schema
+
+    target = schema.load("predictions").arrow_with_hf_metadata()
+    names = [f.name for f in S.prediction_schema()]
+    per_system: dict[str, list[dict[str, np.ndarray]]] = {}
+    seconds: dict[str, list[np.ndarray]] = {}
+    tmp = predictions.with_name(predictions.name + ".tmp")
+    with pq.ParquetWriter(tmp, target) as writer:
+        for shard in shards:
+            parquet = pq.ParquetFile(shard.output)
+            stat_cols = [c for c in parquet.schema_arrow.names if c.startswith(S.STAT)]
+            table = parquet.read(columns=names)
+            run_ids = pa.array([result.run_id] * table.num_rows, type=pa.string())
+            writer.write_table(table.add_column(0, target.field("run_id"), run_ids).cast(target))
+            stats = parquet.read(columns=stat_cols)
+            per_system.setdefault(shard.system, []).append(
+                {c[len(S.STAT):]: stats.column(c).to_numpy() for c in stat_cols})
+            seconds.setdefault(shard.system, []).append(np.nan_to_num(table.column("seconds").to_numpy(zero_copy_only=False)))
+            status = table.column("status").to_pylist()
+            if any(s != "ok" for s in status):
+                ids, errors = table.column("page_id").to_pylist(), table.column("error").to_pylist()
+                result.failures.extend({"system": shard.system, "page_id": p, "status": s, "error": e}
+                                       for p, s, e in zip(ids, status, errors) if s != "ok")
+    tmp.replace(predictions)
+    for name, parts in per_system.items():
+        result.stats[name] = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return {k: float(np.median(np.concatenate(v))) for k, v in seconds.items()}
+
+
+def ingest_folder_source(folder: str | Path, split: str | None = None) -> PageSource:
+    """An ``ingest`` output folder (``bench run --pages``) streamed a few pages at a time, its gold
+    too (only the ids of the pages with gold are held). Raises ``corpus.CorpusError`` for a folder
+    that is not ingest output."""
+    import pyarrow.parquet as pq
+
+    from benchmarks import corpus
+
+    folder = Path(folder)
+    page_files = sorted(folder.glob("pages-*.parquet"))
+    if not page_files:
+        raise corpus.CorpusError(f"{folder}: not an ingest output folder: expected pages-*.parquet files; found "
+                                 f"{corpus.formats.describe(folder)}")
+    if split not in (None, corpus.ALL):
+        raise corpus.CorpusError(f"{folder}: ingest output has no splits yet (all pages are 'unassigned'); use --split all")
+    gold_files = sorted(folder.glob("boilerplate_gold-*.parquet"))
+    gold_ids = {pid for f in gold_files for pid in pq.read_table(f, columns=["page_id"]).column("page_id").to_pylist()}
+    if not gold_ids:
+        raise corpus.CorpusError(f"{folder}: no boilerplate_gold-*.parquet rows (the source shipped no gold)")
+
+    def gold() -> Iterator[tuple[str, dict[str, Any]]]:
+        seen = set()
+        for f in gold_files:  # as load_pages: the first row of a page wins
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=256):
+                for row in batch.to_pylist():
+                    if row["page_id"] not in seen:
+                        seen.add(row["page_id"])
+                        yield row["page_id"], row | {"has_main_text": row.get("main_text") is not None}
+
+    def rows(columns: list[str]) -> Iterator[dict[str, Any]]:
+        for f in page_files:  # small batches: the raw bytes of a few pages at a time in Python
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=32, columns=columns):
+                yield from batch.to_pylist()
+
+    def pages() -> Iterator[dict[str, Any]]:
+        for row in rows([c for c in corpus.KEEP if c != "split"]):
+            if row["page_id"] in gold_ids:
+                yield row | {"split": corpus.ALL}
+
+    return PageSource(f"pages:{folder.resolve()}", pages, lambda: rows(["page_id", "text_sha256"]), gold_ids, gold,
+                      lambda: rows(["page_id", "raw", "raw_format", "encoding"]))
+
+
+def corpus_source(loaded: Any) -> PageSource:
+    """A corpus read in place (``benchmarks.corpus.Corpus``) as a page source."""
+    return PageSource.held(loaded.label, lambda: loaded.pages, loaded.gold, loaded.raw_pages)
