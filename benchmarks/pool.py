@@ -5,7 +5,8 @@ this is a small pool of our own: each worker is a process with a pipe; the paren
 job at a time and waits on all pipes at once. A job that overruns its timeout gets its worker
 killed (status ``timeout``); a worker that dies (segfault, ``os._exit``, the kernel's OOM killer,
 a memory limit) yields status ``crash``; an exception inside the system is status ``error``.
-In every case the worker is replaced and the run goes on.
+In every case the worker is replaced and the run goes on. A page's timeout counts from when its
+worker is ready (its imports done), so a slow start on a busy machine does not fail pages.
 
 Workers start from a ``forkserver`` (clean, thread-free parent) and cap their address space with
 ``RLIMIT_AS`` (``memory_mb``) so a memory blow-up fails that page, not the machine.
@@ -66,6 +67,12 @@ class Outcome:
 
 #: Largest output (UTF-8 JSON bytes) a system may return for one page; more is an ``invalid`` page.
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
+#: A worker's first message: its imports are done and it takes jobs. Under load a worker can take
+#: longer to start than a page's timeout; counting start-up against the first page would time out
+#: every page of a busy machine (each replacement starting as slowly as the last).
+READY = "ready"
+#: Workers in a row that may die before they are ready before the pool gives up (a broken import).
+MAX_START_FAILURES = 3
 #: The Python types a task's outputs must have (other tasks: any JSON value but null).
 OUTPUT_TYPES: dict[str, tuple[type, ...]] = {"boilerplate": (str,), "entities": (dict, list)}
 
@@ -147,6 +154,7 @@ def _worker(
     import benchmarks.tasks  # noqa: F401 - warm import; systems (pipelines too) come from REGISTRY on lookup
     from benchmarks.systems import REGISTRY
 
+    conn.send(READY)  # imports done: the parent starts a page's timeout clock only from here
     helper_cpu = 0.0
     while True:
         try:
@@ -190,6 +198,7 @@ class _Slot:
         self.reaper = reaper
         if reaper is not None:
             reaper.send(("add", self.proc.pid))
+        self.ready = False  # set when the worker's READY arrives; jobs go to ready workers only
         self.job: Job | None = None
         self.started = 0.0
         self.cpu = 0.0  # CPU seconds the worker process has used, as last reported
@@ -267,9 +276,10 @@ class WorkerPool:
         source = iter(jobs)
         retry: deque[Job] = deque()  # jobs a dead worker never received
         exhausted = False
+        start_failures = 0
         while True:
             for slot in self.slots:  # hand out work to idle workers
-                if slot.job is not None:
+                if slot.job is not None or not slot.ready:
                     continue
                 job = retry.popleft() if retry else (None if exhausted else next(source, None))
                 if job is None:
@@ -285,14 +295,29 @@ class WorkerPool:
                 if on_start:
                     on_start(job)
             busy = [s for s in self.slots if s.job is not None]
-            if not busy:
-                if exhausted and not retry:
-                    return
-                continue
+            starting = [s for s in self.slots if not s.ready]
+            if not busy and exhausted and not retry:
+                return
             now = time.monotonic()
-            next_deadline = min(s.started + self.timeout for s in busy)
-            ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=max(0.0, next_deadline - now))
+            next_deadline = min((s.started + self.timeout for s in busy), default=None)
+            ready = wait([s.conn for s in busy + starting] + [s.proc.sentinel for s in busy + starting],
+                         timeout=None if next_deadline is None else max(0.0, next_deadline - now))
             for i, slot in enumerate(self.slots):
+                if not slot.ready and (slot.conn in ready or slot.proc.sentinel in ready):
+                    try:
+                        slot.ready = slot.conn.recv() == READY
+                    except (EOFError, OSError):
+                        slot.ready = False
+                    if slot.ready:
+                        start_failures = 0
+                    else:  # died (or spoke out of turn) while starting: a fresh one takes its place
+                        start_failures += 1
+                        code = slot.proc.exitcode
+                        self._replace(i)
+                        if start_failures > MAX_START_FAILURES:
+                            raise RuntimeError(f"{start_failures} workers in a row died while starting (exit code "
+                                               f"{code}): an import of the systems or of --modules fails")
+                    continue
                 job = slot.job
                 if job is None:
                     continue

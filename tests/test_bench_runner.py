@@ -151,3 +151,24 @@ def test_cache_tells_pages_with_the_same_text_apart(pages_gold, tmp_path):
     texts = [p["text"] for p in first.predictions]
     assert len(set(texts)) == 3
     assert [p["text"] for p in again.predictions] == texts
+
+
+def test_a_slow_starting_worker_does_not_time_out_its_first_page():
+    """A page's timeout counts from when its worker is ready: a worker that takes 3 s to import
+    (a busy machine, heavy systems) must not fail a page whose timeout is 2 s. Before the READY
+    handshake every page given to a fresh worker timed out, and so did its replacement's."""
+    from benchmarks.pool import Job, WorkerPool
+
+    page = {"page_id": "p", "source_id": "p", "url": None, "text": "Hello world.", "text_sha256": "x",
+            "raw": b"<html><body><p>Hello world.</p></body></html>", "encoding": "utf-8"}
+    with WorkerPool(workers=1, timeout=2.0, modules=["slow_import_module"]) as pool:
+        outcomes = list(pool.run([Job(i, "html-text", page) for i in range(2)]))
+    assert [o.status for o in outcomes] == ["ok", "ok"], outcomes
+
+
+def test_workers_that_cannot_start_stop_the_pool_with_a_reason():
+    from benchmarks.pool import Job, WorkerPool
+
+    with pytest.raises(RuntimeError, match="died while starting"):
+        with WorkerPool(workers=1, timeout=2.0, modules=["no_such_module_for_pagegold_tests"]) as pool:
+            list(pool.run([Job(0, "html-text", {"page_id": "p", "text": "x", "text_sha256": "x"})]))
