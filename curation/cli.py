@@ -108,7 +108,17 @@ def ingest(paths: tuple[str, ...], source: str, fmt: str, out: Path, license_: s
               help="Recipe of sources to ingest (default: data/sources.yaml).")  # fmt: skip
 @click.option("--from-sources", is_flag=True,
               help="Re-ingest every source of the recipe (needs the corpora) instead of building on the latest release.")
-def release(version: str, recipe: Path | None, from_sources: bool) -> None:
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="Where the ingest shards and near-duplicate tasks run: local (a process pool with --jobs) or ray "
+                   "(pip install 'pagegold[ray]'). Same release files either way.")  # fmt: skip
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="local: worker processes (default 1 = in this process); ray without --address: CPUs of the private local Ray (default: all).")  # fmt: skip
+@click.option("--address", default=None, help="ray only: 'auto' (the cluster this machine belongs to) or ray://HOST:PORT (Ray Client). "
+                   "Default: start a private local Ray.")
+@click.option("--files-per-shard", type=click.IntRange(min=1), default=None,
+              help="Input files (or corpus pages) per ingest shard, and pages per near-duplicate map task. [default: 256]")  # fmt: skip
+def release(version: str, recipe: Path | None, from_sources: bool, engine: str, jobs: int | None, address: str | None,
+            files_per_shard: int | None) -> None:
     """Build the immutable release data/vVERSION (e.g. 1.0.0) and update .huggingface.yaml.
 
     By default builds on the latest release: its raw pages (re-normalised only when the
@@ -122,17 +132,23 @@ def release(version: str, recipe: Path | None, from_sources: bool) -> None:
       pagegold release 2.0.1                  # staged gold on top of the latest release
       pagegold release 2.1.0 --sources my.yaml  # plus the new sources in my.yaml
       pagegold release 3.0.0 --from-sources   # maintainers: rebuild from the corpora
+      pagegold release 3.0.0 --from-sources --jobs 8        # ... on 8 local processes
+      pagegold release 3.0.0 --from-sources --engine ray --address auto   # ... on a Ray cluster
 
     A recipe source's `format` is any layout of docs/corpora.md.
 
     Environment: PAGEGOLD_DATA_DIR (the data/ folder, default ./data), PAGEGOLD_STAGING_DIR (staged
     gold, default data/staging), PAGEGOLD_L3S_CLASSES (l3s-gn1 gold classes).
     """
+    from curation import shards
     from curation.engines import EngineError
     from curation.release import build_release
 
+    if address and engine != "ray":
+        raise click.UsageError("--address only applies to --engine ray")
     try:
-        target = build_release(version, recipe=recipe, log=lambda m: click.echo(m, err=True), from_sources=from_sources)
+        target = build_release(version, recipe=recipe, log=lambda m: click.echo(m, err=True), from_sources=from_sources,
+                               engine=engine, jobs=jobs, address=address, files_per_shard=files_per_shard or shards.FILES_PER_SHARD)
     except dataset.ReleaseError as exc:
         raise click.ClickException(str(exc)) from exc
     except (OSError, EngineError) as exc:  # a full disk, a read-only folder: the scratch is already removed

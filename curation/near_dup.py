@@ -1,7 +1,8 @@
 """Exact-text and near-duplicate clusters over Parquet page files, as map → bucket → reduce.
 
-One path, used by ``pagegold release`` (one map task per page file, in this process) and by
-scale-out (``engine``: a process pool or Ray, one map task per group of files):
+One path, used by ``pagegold release`` (its pages written in groups, one map task each, on the
+release's engine: ``clusters_of_rows``) and by scale-out (``engine``: a process pool or Ray, one
+map task per group of files):
 
 - map (one task per group of page files): each page → a MinHash signature (rensa, 128
   permutations, fixed seed) over its word 5-gram shingles (lowercased ``\\w+`` tokens), saved to
@@ -17,6 +18,7 @@ scale-out (``engine``: a process pool or Ray, one map task per group of files):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import tempfile
@@ -167,20 +169,31 @@ def clusters(page_files: Sequence[Sequence[str | Path]], work: Path | None = Non
     return representatives(sorted(pairs))
 
 
-def clusters_of_rows(pages: Iterable[tuple[str, str, str]], work: Path | None = None, engine: Engine | None = None) -> dict[str, str]:
+#: Pages per map task when ``clusters_of_rows`` writes the pages it is given.
+PAGES_PER_TASK = 256
+
+
+def clusters_of_rows(pages: Iterable[tuple[str, str, str]], work: Path | None = None, engine: Engine | None = None,
+                     pages_per_task: int = PAGES_PER_TASK) -> dict[str, str]:
     """``clusters`` of pages given as (page_id, text, text_sha256) rows (a release's pages once
-    gathered from its parent and new sources): written to one Parquet file in ``work``, then the
-    same map → bucket → reduce."""
+    gathered from its parent and new sources): written to Parquet files of ``pages_per_task`` rows
+    in ``work``, one map task each, then the same map → bucket → reduce. The result does not depend
+    on ``pages_per_task`` or the engine."""
     if work is None:
         with tempfile.TemporaryDirectory(prefix="pagegold-near-dup-") as tmp:
-            return clusters_of_rows(pages, Path(tmp), engine)
+            return clusters_of_rows(pages, Path(tmp), engine, pages_per_task)
+    if pages_per_task < 1:
+        raise ValueError("pages_per_task must be at least 1")
     import pyarrow as pa
 
-    rows = list(pages)
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    path = work / "pages.parquet"
-    columns = {"page_id": [r[0] for r in rows], "text": [r[1] for r in rows], "text_sha256": [r[2] for r in rows]}
-    pq.write_table(pa.table(columns, schema=pa.schema([(k, pa.string()) for k in columns])), path)
-    return clusters([[path]], work / "map", engine)
-
+    names = ("page_id", "text", "text_sha256")
+    arrow = pa.schema([(k, pa.string()) for k in names])
+    groups: list[list[Path]] = []
+    rows = iter(pages)
+    while chunk := list(itertools.islice(rows, pages_per_task)):
+        path = work / f"pages-{len(groups):05d}.parquet"
+        pq.write_table(pa.table({k: [r[j] for r in chunk] for j, k in enumerate(names)}, schema=arrow), path)
+        groups.append([path])
+    return clusters(groups, work / "map", engine)

@@ -32,7 +32,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
-from curation import dataset, near_dup, rebase, schema, splits
+from curation import dataset, engines, near_dup, rebase, schema, shards, splits
 from curation.ingest import ingest
 from curation.labelstudio.staging import staging_dir
 from curation.normalise import NORMALISER_VERSION
@@ -79,12 +79,23 @@ def build_release(
     checkout: Path | None = None,
     log=print,
     from_sources: bool = False,
+    engine: str | engines.Engine = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    files_per_shard: int = shards.FILES_PER_SHARD,
 ) -> Path:
     """Build ``data/v<version>``; returns its path. Raises ReleaseError when refused.
 
     By default the pages come from the latest release (raw bytes, metadata, splits) and only
     sources of the recipe that it does not hold yet are ingested; ``from_sources`` re-ingests
-    every source of the recipe (maintainers with the corpora)."""
+    every source of the recipe (maintainers with the corpora).
+
+    ``engine``, ``jobs`` and ``address`` choose where the heavy steps run, as for ``pagegold
+    ingest`` (``curation.engines.make_engine``; or an Engine the caller owns, not closed here): the
+    ingest of each source (cut into shards of ``files_per_shard`` files or corpus pages) and the
+    near-duplicate map and reduce tasks (``files_per_shard`` pages per map task). The release's
+    files are the same on every engine and for any ``jobs``; only ``manifest.json``'s ``created``
+    time differs between two runs."""
     root = root or dataset.data_dir()
     checkout = checkout or root.parent
     name = dataset.version_name(version)
@@ -102,7 +113,13 @@ def build_release(
     sources = load_recipe(recipe)
 
     with release_lock(root):
-        return _build_locked(name, root, target, parent, recipe, sources, checkout, log, from_sources)
+        runner = engines.make_engine(engine, jobs, address) if isinstance(engine, str) else engine
+        try:
+            return _build_locked(name, root, target, parent, recipe, sources, checkout, log, from_sources,
+                                 runner, files_per_shard)
+        finally:
+            if isinstance(engine, str):
+                runner.close()
 
 
 @contextlib.contextmanager
@@ -124,7 +141,7 @@ def release_lock(root: Path) -> Iterator[None]:
 
 
 def _build_locked(name: str, root: Path, target: Path, parent: str | None, recipe: Path, sources: list[dict[str, Any]],
-                  checkout: Path, log, from_sources: bool) -> Path:
+                  checkout: Path, log, from_sources: bool, engine: engines.Engine, files_per_shard: int) -> Path:
     from curation.hub import write_hf_config
 
     # Under the lock, whatever a killed run left is garbage: its scratch folder, and a
@@ -149,11 +166,13 @@ def _build_locked(name: str, root: Path, target: Path, parent: str | None, recip
             if missing:
                 raise dataset.ReleaseError(f"source {src['name']!r}: input not found: {', '.join(missing)} (see {recipe})")
             out = scratch / "ingest" / src["name"]
-            summary = ingest(paths, src["name"], out, fmt=src["format"], license=src.get("license"), page_type=src.get("page_type"))
+            summary = ingest(paths, src["name"], out, fmt=src["format"], license=src.get("license"), page_type=src.get("page_type"),
+                             engine=engine, files_per_shard=files_per_shard)
             log(f"ingested {src['name']}: {summary['pages']} pages, {summary['quarantined']} quarantined")
             ingest_dirs.append(out)
             _stage("ingested")
-        manifest = _write_tables(name, root, stage, ingest_dirs, parent, log, inherit=not from_sources)
+        manifest = _write_tables(name, root, stage, ingest_dirs, parent, log, inherit=not from_sources, engine=engine,
+                                 pages_per_task=files_per_shard)
         if parent and not from_sources and (root / parent / "LICENSES").is_dir():
             shutil.copytree(root / parent / "LICENSES", stage / "LICENSES")
         _copy_licenses(sources, checkout, stage)
@@ -177,10 +196,12 @@ def _read_rows(files: list[Path], columns: list[str] | None = None) -> list[dict
 
 
 def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], parent: str | None, log,
-                  inherit: bool = True) -> dict[str, Any]:
+                  inherit: bool = True, engine: engines.Engine | None = None,
+                  pages_per_task: int = near_dup.PAGES_PER_TASK) -> dict[str, Any]:
     """Plan and write every table. ``inherit``: the parent's pages (re-normalised when the
     normaliser changed) plus the ingested new sources; else the ingested pages only (the parent
-    still gives splits, carried annotation gold and files to reuse)."""
+    still gives splits, carried annotation gold and files to reuse). Near-duplicates are found on
+    ``engine`` (default: in this process), in the scratch folder beside ``stage``."""
     page_files = sorted(f for d in ingest_dirs for f in d.glob("pages-*.parquet"))
     meta_cols = schema.load("pages").column_names
     pages_meta = _read_rows(page_files, meta_cols)
@@ -202,7 +223,8 @@ def _write_tables(name: str, root: Path, stage: Path, ingest_dirs: list[Path], p
         # The parent's very texts and nothing new: its clusters stand (recomputing gives the same links).
         duplicate_of = {p["page_id"]: p["duplicate_of"] for p in pages_meta if p["duplicate_of"]}
     else:
-        dup = near_dup.clusters_of_rows((p["page_id"], p["text"], p["text_sha256"]) for p in pages_meta)
+        dup = near_dup.clusters_of_rows(((p["page_id"], p["text"], p["text_sha256"]) for p in pages_meta),
+                                        stage.parent / "near-dup", engine, pages_per_task)
         duplicate_of = {p: rep for p, rep in dup.items() if rep != p}
     # Released pages never change split: a duplicate link between two released splits is dropped.
     crossing = [p for p, rep in duplicate_of.items() if p in previous and rep in previous and previous[p] != previous[rep]]

@@ -27,6 +27,13 @@ SCALARS: dict[str, pa.DataType] = {
 }
 
 
+#: Arrow scalar → the ``dtype`` of a ``datasets.Value`` (what ``Features.from_arrow_schema`` gives).
+HF_DTYPES: dict[pa.DataType, str] = {
+    pa.string(): "string", pa.binary(): "binary", pa.bool_(): "bool", pa.int32(): "int32", pa.int64(): "int64",
+    pa.float32(): "float32", pa.float64(): "float64",
+}  # fmt: skip
+
+
 class SchemaError(ValueError):
     """A table does not match its schema in ``schemas/``."""
 
@@ -45,6 +52,19 @@ def parse_type(spec: str) -> pa.DataType:
             fields.append(pa.field(name.strip(), parse_type(sub)))
         return pa.struct(fields)
     raise SchemaError(f"unknown column type {spec!r}")
+
+
+def hf_feature(arrow_type: pa.DataType) -> dict[str, Any]:
+    """The ``datasets`` feature dict of an Arrow type of the schema grammar, as
+    ``datasets.Features.from_arrow_schema(...).to_dict()`` writes it: ``{"dtype", "_type": "Value"}``
+    for scalars, ``{"feature", "_type": "List"}`` for lists, a plain dict of fields for structs."""
+    if pa.types.is_list(arrow_type):
+        return {"feature": hf_feature(arrow_type.value_type), "_type": "List"}
+    if pa.types.is_struct(arrow_type):
+        return {arrow_type.field(i).name: hf_feature(arrow_type.field(i).type) for i in range(arrow_type.num_fields)}
+    if arrow_type in HF_DTYPES:
+        return {"dtype": HF_DTYPES[arrow_type], "_type": "Value"}
+    raise SchemaError(f"no datasets feature for Arrow type {arrow_type}")
 
 
 def _split_top_level(body: str) -> list[str]:
@@ -94,14 +114,26 @@ class TableSchema:
 
         return datasets.Features.from_arrow_schema(self.arrow)
 
+    @functools.cached_property
+    def features_dict(self) -> dict[str, Any]:
+        """``features.to_dict()`` computed from the Arrow schema without importing ``datasets``
+        (a second of start-up in every ingest process); tests/test_schema_features.py checks it
+        equals what ``datasets`` gives for every schema in ``schemas/``."""
+        return {f.name: hf_feature(f.type) for f in self.arrow}
+
+    @functools.cached_property
+    def _hf_schema(self) -> pa.Schema:
+        hf = json.dumps({"info": {"features": self.features_dict}})
+        return self.arrow.with_metadata({**self.arrow.metadata, b"huggingface": hf.encode()})
+
     def arrow_with_hf_metadata(self) -> pa.Schema:
         """The Arrow schema plus the ``huggingface`` metadata key that ``datasets`` reads back.
 
         ``load_dataset(data_files=...)`` ignores the card's YAML features, so each Parquet file
         carries its own (``datasets`` reads the features from the Parquet schema's ``huggingface`` key).
+        Built once per schema: every row group of every file written uses it.
         """
-        hf = json.dumps({"info": {"features": self.features.to_dict()}})
-        return self.arrow.with_metadata({**self.arrow.metadata, b"huggingface": hf.encode()})
+        return self._hf_schema
 
     def table(self, rows: list[dict[str, Any]]) -> pa.Table:
         """Build a table from row dicts; missing nullable columns become null."""

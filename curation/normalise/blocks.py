@@ -20,9 +20,31 @@ CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 def clean_block(raw_text: str) -> str:
     """Normalise one block's text: drop controls, fold whitespace, trim, NFC."""
-    text = WHITESPACE.sub(" ", CONTROLS.sub("", raw_text)).strip()
+    # str.split() splits on exactly the characters \s matches (str.isspace; tests check all of
+    # Unicode), so this is WHITESPACE.sub(" ", ...).strip() at about half the cost.
+    text = " ".join(CONTROLS.sub("", raw_text).split())
     # Only non-ASCII text can change under NFC; skip the call for the common case.
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+#: Joins the blocks of a page for clean_blocks: neither whitespace nor a control character, so
+#: neither dropping controls nor splitting on whitespace crosses it (checked absent first).
+_JOIN = "\ue000"
+
+
+def clean_blocks(raw_texts: list[str]) -> list[str]:
+    """``[clean_block(t) for t in raw_texts]``, with one search for controls over the joined texts
+    instead of one per block (a page has hundreds of blocks, and each call has a fixed cost)."""
+    if not raw_texts:
+        return []
+    joined = _JOIN.join(raw_texts)
+    if joined.count(_JOIN) != len(raw_texts) - 1:  # a page that uses the code point itself
+        return [clean_block(t) for t in raw_texts]
+    if CONTROLS.search(joined) is not None:
+        raw_texts = CONTROLS.sub("", joined).split(_JOIN)
+    normalize = unicodedata.normalize
+    folded = (" ".join(t.split()) for t in raw_texts)
+    return [t if t.isascii() else normalize("NFC", t) for t in folded]
 
 
 @dataclass
@@ -43,6 +65,21 @@ class BlockText:
         self.length += len(text)
         self.parts.append(text)
         self.blocks.append({"start": start, "end": self.length, "tag": tag, "path": path})
+
+    def extend(self, items: list[tuple[str, str, str]]) -> None:
+        """``add`` each (raw_text, tag, path) in order; the same result, cleaned in one batch."""
+        parts, blocks = self.parts, self.blocks
+        length = self.length
+        for text, (_, tag, path) in zip(clean_blocks([raw for raw, _, _ in items]), items):
+            if not text:
+                continue
+            if parts:
+                length += 1
+            start = length
+            length += len(text)
+            parts.append(text)
+            blocks.append({"start": start, "end": length, "tag": tag, "path": path})
+        self.length = length
 
     @property
     def text(self) -> str:

@@ -232,7 +232,7 @@ def detect(raw: bytes) -> tuple[str, str] | None:
     of different languages are not comparable), then windows-1252 first, then the detector's
     order. Mac and ISO-8859-10 codecs only when nothing else decodes cleanly.
     """
-    import py3langid
+    from curation.langid import classify_with_score  # py3langid's answer; one model per process with ingest's
 
     candidates = _candidates(raw)
     pool = [c for c in candidates if c[0] not in LAST_RESORT] or candidates
@@ -240,7 +240,7 @@ def detect(raw: bytes) -> tuple[str, str] | None:
         return None
     scored = []
     for rank, (name, chaos, coherence) in enumerate(pool):
-        lang, score = py3langid.classify(_visible(raw.decode(name)))
+        lang, score = classify_with_score(_visible(raw.decode(name)))
         if lang in LANGUAGES_OF.get(name, ()):
             scored.append((chaos, score, name, lang, coherence, rank))
     if not scored:

@@ -66,12 +66,16 @@ def html_to_blocks(html: str, keep_hidden: bool = False) -> tuple[BlockText, Lex
             node.decompose()
     body.strip_tags(INVISIBLE_TAGS)
     out = BlockText()
-    _walk(body, out)
+    items: list[tuple[str, str, str]] = []
+    _walk(body, items)
+    out.extend(items)  # cleaned in one batch: the same blocks as one add() per item
     return out, tree
 
 
-def _walk(body, out: BlockText) -> None:
+def _walk(body, items: list[tuple[str, str, str]]) -> None:
+    """Append (raw text, tag, path) of each block of ``body``, in document order, to ``items``."""
     buffer: list[str] = []
+    add = items.append
     # One frame per open element: [node, is_block, path, child tag counts].
     frames: list[list] = [[body, True, "body", {}]]
     block_path = ["body"]  # path of the innermost open block element
@@ -79,13 +83,12 @@ def _walk(body, out: BlockText) -> None:
 
     def flush() -> None:
         if buffer:
-            out.add("".join(buffer), block_tag[-1], block_path[-1])
+            add(("".join(buffer), block_tag[-1], block_path[-1]))
             buffer.clear()
 
     node = body.first_child
     while node is not None:
         tag = node.tag
-        descended = False
         if tag == "-text":
             buffer.append(node.text_content or "")
         elif tag == "br":
@@ -94,13 +97,19 @@ def _walk(body, out: BlockText) -> None:
             flush()
             path = _child_path(frames[-1], tag)
             for line in (node.text(deep=True) or "").split("\n"):
-                out.add(line, "pre", path)
+                add((line, "pre", path))
         elif tag and tag[0] != "-":  # an element (not a comment or doctype)
             is_block = tag in BLOCK_TAGS
-            path = _child_path(frames[-1], tag)
+            # _child_path, inlined: this runs for every element of every page.
+            frame = frames[-1]
+            counts = frame[3]
+            counts[tag] = n = counts.get(tag, 0) + 1
+            path = f"{frame[2]}/{tag}[{n}]"
+            if path.count("/") > MAX_PATH_STEPS:
+                path = "…/" + "/".join(path.split("/")[-MAX_PATH_STEPS:])
             if tag in ("td", "th"):
                 buffer.append(" ")
-            if is_block:
+            if is_block and buffer:
                 flush()
             child = node.first_child
             if child is not None:
@@ -109,21 +118,22 @@ def _walk(body, out: BlockText) -> None:
                     block_path.append(path)
                     block_tag.append(tag)
                 node = child
-                descended = True
-        if descended:
-            continue
-        # Climb until a next sibling exists, closing the elements we leave.
-        while node.next is None:
+                continue
+        # Climb until a next sibling exists, closing the elements we leave. (Each ``.next`` builds
+        # a new node object, so it is read once per node.)
+        following = node.next
+        while following is None:
             if len(frames) == 1:
                 flush()
                 return
             closed = frames.pop()
             if closed[1]:
-                flush()
+                if buffer:
+                    flush()
                 block_path.pop()
                 block_tag.pop()
-            node = closed[0]
-        node = node.next
+            following = closed[0].next
+        node = following
     flush()
 
 
