@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from ray_session import private_ray
 
 from benchmarks import runner, sharded_run
 from benchmarks import shards as S
@@ -168,23 +167,9 @@ def test_bad_options_are_named(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray = pytest.importorskip("ray")
-    tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # a short path: Ray's unix sockets live under it
-    saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "PYTHONPATH")}
-    os.environ["RAY_TMPDIR"] = tmp
-    # Ray's workers import the tests' fault systems (bench_fault_systems) by module name
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (TESTS, str(ROOT), saved["PYTHONPATH"]) if p)
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 1024 * 1024, log_to_driver=False)
-    try:
+    pytest.importorskip("ray")
+    with private_ray(pythonpath=(TESTS, str(ROOT))) as ray:  # Ray's workers import bench_fault_systems by name
         yield ray
-    finally:
-        ray.shutdown()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.mark.ray

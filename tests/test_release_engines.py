@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from ray_session import private_ray
 
 from curation import dataset, near_dup
 from curation.verify import verify_release
@@ -153,20 +154,9 @@ def test_unreachable_ray_address_is_a_clear_error(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray = pytest.importorskip("ray")
-    tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
-    old = os.environ.get("RAY_TMPDIR")
-    os.environ["RAY_TMPDIR"] = tmp
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 1024 * 1024, log_to_driver=False)
-    try:
+    pytest.importorskip("ray")
+    with private_ray() as ray:
         yield ray
-    finally:
-        ray.shutdown()
-        if old is None:
-            os.environ.pop("RAY_TMPDIR", None)
-        else:
-            os.environ["RAY_TMPDIR"] = old
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.mark.ray

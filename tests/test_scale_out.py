@@ -14,13 +14,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from ray_session import private_ray
 
 from curation import engines, shards
 from curation.ingest import ingest
@@ -162,21 +162,9 @@ def test_ray_missing_gives_install_hint(monkeypatch, tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray = pytest.importorskip("ray")
-    # A short path: Ray's unix sockets live under it and must stay below the 107-byte limit.
-    tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
-    old = os.environ.get("RAY_TMPDIR")
-    os.environ["RAY_TMPDIR"] = tmp
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 1024 * 1024, log_to_driver=False)
-    try:
+    pytest.importorskip("ray")
+    with private_ray() as ray:
         yield ray
-    finally:
-        ray.shutdown()
-        if old is None:
-            os.environ.pop("RAY_TMPDIR", None)
-        else:
-            os.environ["RAY_TMPDIR"] = old
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.mark.ray
