@@ -59,9 +59,14 @@ class OutputCache:
     so the next run retries it. Only the parent process writes, so there is no locking to get wrong.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+        """``read_only``: open an existing cache without creating or changing it (a shard task reads
+        the cache while the driver, its only writer, adds to it); a missing file is an empty cache."""
         self.db = None
-        if path is not None:
+        if path is not None and read_only:
+            if (path / "outputs.sqlite").exists():
+                self.db = sqlite3.connect(f"file:{path / 'outputs.sqlite'}?mode=ro", uri=True, timeout=60)
+        elif path is not None:
             path.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path / "outputs.sqlite")
             # outputs_v2: keyed by cache_key; the first table, keyed by text_sha256 alone, is ignored
@@ -74,13 +79,21 @@ class OutputCache:
         if self.db is None:
             return {}
         found = {}
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start : start + 500])
-            q = ("SELECT input_key, status, output, error, seconds FROM outputs_v2 "
-                 f"WHERE system=? AND version=? AND input_key IN ({','.join('?' * len(chunk))})")
-            for key, status, output, error, seconds in self.db.execute(q, [system, version, *chunk]):
-                found[key] = (status, json.loads(output), error, seconds)
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                q = ("SELECT input_key, status, output, error, seconds FROM outputs_v2 "
+                     f"WHERE system=? AND version=? AND input_key IN ({','.join('?' * len(chunk))})")
+                for key, status, output, error, seconds in self.db.execute(q, [system, version, *chunk]):
+                    found[key] = (status, json.loads(output), error, seconds)
+        except sqlite3.OperationalError:  # read-only, on a cache made before outputs_v2: nothing to reuse
+            return {}
         return found
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
     def put(self, system: str, version: str, key: str, status: str, output: Any, error: str | None, seconds: float) -> None:
         if self.db is None or status != "ok":
@@ -125,6 +138,18 @@ def _page_meta(page: dict[str, Any], gold: dict[str, Any]) -> dict[str, Any]:
         "complexity": complexity(page["text"], gold.get("main_text") or ""),
         "gold_coverage": None if coverage is None else round(coverage, 4),
         "gold_in_page": gold_in_page.bucket(coverage),
+    }
+
+
+def prediction_row(task: Any, system: str, version: str, page: dict[str, Any], outcome: tuple) -> dict[str, Any]:
+    """A ``predictions`` row (without ``run_id``) for ``system`` on ``page``; ``outcome`` is
+    (status, output, error, seconds, …) and a failed page's output is written as none."""
+    status, output, error, seconds = outcome[:4]
+    return {
+        "task": task.name, "system": system, "system_version": version, "input": task.input,
+        "page_id": page["page_id"], "source_id": page.get("source_id"), "text_sha256": page["text_sha256"],
+        **task.prediction_fields(output if status == "ok" else None),
+        "status": status, "error": error, "seconds": seconds,
     }
 
 
@@ -263,16 +288,12 @@ def run(
     for name in systems:
         scored[name] = []
         for i, page in enumerate(pages):
-            status, output, error, seconds, cached = outcomes[(name, i)]
+            status, output, error = outcomes[(name, i)][:3]
             scored[name].append(output if status == "ok" else task.empty_output())
             if status != "ok":
                 result.failures.append({"system": name, "page_id": page["page_id"], "status": status, "error": error})
-            result.predictions.append({
-                "run_id": result.run_id, "task": task.name, "system": name, "system_version": result.versions[name],
-                "input": task.input, "page_id": page["page_id"], "source_id": page.get("source_id"), "text_sha256": page["text_sha256"],
-                **task.prediction_fields(output if status == "ok" else None),
-                "status": status, "error": error, "seconds": seconds,
-            })
+            result.predictions.append({"run_id": result.run_id,
+                                       **prediction_row(task, name, result.versions[name], page, outcomes[(name, i)])})
     result.stats = task.stats_by_system(pages, golds, scored, metrics)
     t2 = time.perf_counter()
     result.timing = {"systems_wall": t1 - t0, "scoring": t2 - t1, "system_cpu": system_cpu, "jobs": jobs, "n_run": sum(map(len, todo.values())),

@@ -23,7 +23,6 @@ import itertools
 import json
 import os
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,21 +159,13 @@ def read_input(path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, A
 
 def _cache_hits(cache: str | None, system: str, version: str, keys: list[str]) -> dict[str, tuple]:
     """Cached outputs of ``system`` for ``keys``, read only (the driver is the cache's only writer)."""
-    if cache is None:
-        return {}
-    path = Path(cache) / "outputs.sqlite"
-    if not path.exists():
-        return {}
     from benchmarks.runner import OutputCache
 
-    store = OutputCache(None)
-    store.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+    store = OutputCache(Path(cache) if cache is not None else None, read_only=True)
     try:
         return store.get(system, version, keys)
-    except sqlite3.OperationalError:  # a cache made before outputs_v2: nothing to reuse
-        return {}
     finally:
-        store.db.close()
+        store.close()
 
 
 def run_shard(shard: BenchShard, workers: int = 1, pool: Any = None,
@@ -189,7 +180,7 @@ def run_shard(shard: BenchShard, workers: int = 1, pool: Any = None,
     import time
 
     from benchmarks.pool import Job, WorkerPool, output_problem
-    from benchmarks.runner import _job_page, cache_key
+    from benchmarks.runner import _job_page, cache_key, prediction_row
     from benchmarks.systems import HTML, REGISTRY
     from benchmarks.tasks import get_task
 
@@ -249,15 +240,10 @@ def run_shard(shard: BenchShard, workers: int = 1, pool: Any = None,
     stats = score(task, shard.system, pages, golds, scored, shard.metrics)
     rows = []
     for i, page in enumerate(pages):
-        status, output, error, seconds, cached = outcomes[i]
+        status, output, *_, cached = outcomes[i]
         fresh = status == "ok" and not cached and system.cacheable
-        rows.append({
-            "task": task.name, "system": shard.system, "system_version": shard.version, "input": task.input,
-            "page_id": page["page_id"], "source_id": page.get("source_id"), "text_sha256": page["text_sha256"],
-            **task.prediction_fields(output if status == "ok" else None),
-            "status": status, "error": error, "seconds": seconds,
-            "cache_key": keys[i], "cache_output": json.dumps(output) if fresh else None,
-        })
+        rows.append({**prediction_row(task, shard.system, shard.version, page, outcomes[i]),
+                     "cache_key": keys[i], "cache_output": json.dumps(output) if fresh else None})
     write_output(shard.output, rows, stats)
     done = {
         "shard": shard.index, "system": shard.system, "fingerprint": shard.fingerprint, "pages": len(pages),
