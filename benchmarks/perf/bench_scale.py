@@ -59,10 +59,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages-per-shard", type=int, default=200)
     parser.add_argument("--resamples", type=int, default=0,
                         help="bootstrap resamples (0: the engine is measured, not the statistics)")
+    parser.add_argument("--seeds", type=int, default=1000,
+                        help="seed pages copied, spread evenly over the release's gold pages (sizes that are "
+                             "multiples of it repeat the same mix, so their rows compare like with like)")
     parser.add_argument("--work", type=Path, default=None, help="folder for inputs and runs (default: a temp folder)")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    seeds = release_seeds()
+    seeds = release_seeds(args.seeds)
     print(f"{len(seeds)} seed pages from the release; work folder {work}", file=sys.stderr)
     header = (f"{'pages':>8} {'engine':>6} {'shards':>6} {'wall s':>8} {'CPU s':>8} {'pages/s/core':>12} "
               f"{'tree MB':>8} {'largest MB':>10} {'Ray daemons MB':>14}")

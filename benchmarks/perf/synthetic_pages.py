@@ -29,16 +29,21 @@ ROWS_PER_GROUP = 64  # as ingest writes them
 
 def release_seeds(limit: int | None = None, version: str | None = None,
                   root: Path | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(page with raw bytes, its boilerplate gold) for the release's pages that have gold."""
+    """(page with raw bytes, its boilerplate gold) for the release's pages that have gold.
+
+    ``limit`` takes that many pages spread evenly over the gold pages sorted by ``page_id``
+    (not the first ones), so the sample has the release's mix of sizes, languages and sources;
+    sets whose size is a multiple of ``limit`` then repeat exactly the same mix, which is what a
+    scaling table needs to compare sizes (large pages dominate both time and memory).
+    """
     from curation import dataset
 
     gold = dataset.boilerplate_gold_by_page(version, root=root)
-    seeds = []
-    for page in dataset.iter_pages(version, ids=list(gold), columns=PAGE_COLUMNS, root=root):
-        seeds.append((page, gold[page["page_id"]]))
-        if limit is not None and len(seeds) >= limit:
-            break
-    return seeds
+    ids = sorted(gold)
+    if limit is not None and limit < len(ids):
+        ids = [ids[i * len(ids) // limit] for i in range(limit)]
+    return [(page, gold[page["page_id"]])
+            for page in dataset.iter_pages(version, ids=ids, columns=PAGE_COLUMNS, root=root)]
 
 
 def copies(seeds: list[tuple[dict[str, Any], dict[str, Any]]], n: int) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
@@ -92,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, help="folder to write (its pages-*/boilerplate_gold-* files are replaced)")
     parser.add_argument("--pages", type=int, default=1000, help="how many pages")
-    parser.add_argument("--seeds", type=int, default=None, help="copy only the release's first N pages with gold")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="copy only N of the release's pages with gold, spread evenly over them (default: all)")
     args = parser.parse_args(argv)
     write_pages_folder(args.out, args.pages, release_seeds(args.seeds))
     print(f"wrote {args.pages} pages to {args.out}")
