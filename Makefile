@@ -10,7 +10,7 @@ JOBS   ?= 2
 
 ENTITY_SYSTEMS ?= $(shell for x in gold full-text trafilatura readability justext; do for n in spacy-sm spacy-md spacy-sm@conll spacy-md@conll gazetteer capitalisation; do printf "%s+%s," $$x $$n; done; done | sed 's/,$$//')
 
-.PHONY: setup bench leaderboards lint test test-fast test-hostile labelstudio-env browser-env perf clean
+.PHONY: setup ext bench leaderboards lint test test-fast test-hostile labelstudio-env browser-env perf clean
 
 $(STAMP): pyproject.toml benchmarks/requirements-ner-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ $(JS_DIR)/node_modules/.package-lock.json: $(JS_DIR)/package-lock.json
 	@if command -v node >/dev/null 2>&1; then cd $(JS_DIR) && npm ci --no-audit --no-fund --ignore-scripts; \
 	else echo "node not found: the JavaScript extractors will show as missing (install Node.js >= 20.19, then make setup)"; fi
 
-setup: $(STAMP) $(JS_DIR)/node_modules/.package-lock.json  ## create .venv with PageGold, the extractors, metrics, spaCy models, JS extractors and test tools
+# AEB's compiled scan, rebuilt in place whenever its source changes (pip install -e builds it once)
+EXT := benchmarks/metrics/_aeb_scan$(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+$(EXT): benchmarks/metrics/_aeb_scan.c $(STAMP)
+	$(PY) -c "from setuptools import setup; setup(script_args=['--quiet', 'build_ext', '--inplace'])"
+
+ext: $(EXT)  ## (re)build the C extension in place (a checkout used with PYTHONPATH needs it too)
+
+setup: $(STAMP) $(EXT) $(JS_DIR)/node_modules/.package-lock.json  ## create .venv with PageGold, the extractors, metrics, spaCy models, JS extractors and test tools
 
 # Extras of the chosen systems that are not installed yet (news-please pulls Scrapy and more, so it
 # is an extra of its own: installed only when SYSTEMS includes it, or is "all"); tests need none.

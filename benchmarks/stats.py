@@ -53,13 +53,23 @@ def _single_batch(n: int, resamples: int, seed: int) -> np.ndarray:
     return idx
 
 
+def _gather(arrays: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
+    """``{k: v[idx]}``: every statistic at the resampled pages, gathered in one ``np.take`` of the
+    statistics stacked as rows (several times faster than fancy-indexing each; every result is a
+    C-contiguous ``idx``-shaped block, as ``v[idx]`` is, so later reductions add in the same order)."""
+    if not arrays or any(v.ndim != 1 for v in arrays.values()):
+        return {k: v[idx] for k, v in arrays.items()}
+    taken = np.take(np.stack(list(arrays.values())), idx, axis=1)
+    return dict(zip(arrays, taken))
+
+
 def resample(aggregate: Aggregate, stats: Stats, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, np.ndarray]:
     """Metric values on ``resamples`` bootstrap resamples of the pages: name → array (resamples,)."""
     n = _n_pages(stats)
     arrays = {k: np.asarray(v, dtype=float) for k, v in stats.items()}
     out: dict[str, list[np.ndarray]] = {}
     for idx in _batches(n, resamples, seed):
-        for key, values in aggregate({k: v[idx] for k, v in arrays.items()}).items():
+        for key, values in aggregate(_gather(arrays, idx)).items():
             out.setdefault(key, []).append(np.asarray(values, dtype=float))
     return {k: np.concatenate(v) for k, v in out.items()}
 

@@ -38,6 +38,8 @@ def _scratch_checkout(tmp: Path) -> Path:
     for entry in doc_blocks.ROOT.iterdir():
         if entry.name.startswith(".") and entry.name != ".huggingface.yaml":
             continue
+        if entry.name == "build":  # the checkout's own outputs (setuptools' too): blocks write theirs in the copy
+            continue
         if entry.suffix == ".md":
             shutil.copy(entry, root / entry.name)
         elif entry.name == "data":  # a folder of links: new files (staging, builds) land in the scratch copy

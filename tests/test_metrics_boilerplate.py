@@ -122,6 +122,36 @@ def test_vectorised_bootstrap_equals_naive_loop():
         assert est.ci_low <= est.value <= est.ci_high
 
 
+@pytest.mark.parametrize("batched", [False, True])
+def test_resampling_gathers_exactly_what_fancy_indexing_did(batched, monkeypatch):
+    """stats.resample gathers every statistic in one np.take: each family's bootstrap values must be
+    bit for bit those of gathering each statistic with v[idx] (the same blocks, added in the same
+    order), with NaN pages, in one batch and in several."""
+    from benchmarks.metrics import METRICS
+
+    if batched:
+        monkeypatch.setattr(stats, "_BATCH_CELLS", 40 * 7)  # 7 resamples per batch
+    rng = np.random.default_rng(3)
+    n, resamples = 40, 50
+    checked = 0
+    for name, family in METRICS.items():
+        if not family.stat_keys:
+            continue
+        per_page = {k: np.where(rng.random(n) < 0.1, np.nan, rng.random(n)) for k in family.stat_keys}
+        for stats_, aggregate in ((per_page, family.aggregate), family.resampled(per_page)):
+            arrays = {k: np.asarray(v, dtype=float) for k, v in stats_.items()}
+            old: dict[str, list] = {}
+            for idx in stats._batches(n, resamples, 11):
+                for key, values in aggregate({k: v[idx] for k, v in arrays.items()}).items():
+                    old.setdefault(key, []).append(np.asarray(values, dtype=float))
+            new = stats.resample(aggregate, stats_, resamples, 11)
+            assert new.keys() == old.keys(), name
+            for key in new:
+                np.testing.assert_array_equal(new[key], np.concatenate(old[key]), err_msg=f"{name}: {key}")
+        checked += 1
+    assert checked >= 5  # AEB, bag of words, ROUGE, snippets, blocks at least
+
+
 def test_bootstrap_is_seeded():
     st = {"bow_precision": np.linspace(0, 1, 30), "bow_recall": np.linspace(1, 0, 30), "bow_f1": np.linspace(0, 1, 30) ** 2}
     a = stats.bootstrap(bow.aggregate, st, 300, seed=1)["f1"]

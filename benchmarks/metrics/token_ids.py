@@ -11,7 +11,8 @@ then become integer arithmetic and multisets integer arrays, with nothing left t
 Tokens are exactly those of ``re.findall(r"\\w+", text)``: the word-character table is built from
 Python's own ``re`` (``\\w`` = Unicode alphanumerics and ``_``), so the two agree on every code
 point. ``tests/test_metrics_fast.py`` checks the tokens and the metrics built on them against the
-``re``/``Counter`` reference on random and real texts.
+``re``/``Counter`` reference on random and real texts. AEB reads it (``aeb_arrays``) where its
+compiled scan is not built.
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pyarrow is imported where it is used: the metrics registry imports every module of this package,
+# and scoring AEB with its compiled scan needs no Arrow (its import is a tenth of a second)
 
 _U64 = np.uint64
 _SEP = "\x00"  # not a word character: texts joined with it can never share a token
@@ -119,6 +125,8 @@ def tokenize_corpus(texts: Sequence[str | None], lowercase: bool = False) -> Tok
     tok_start, tok_end = _concat(starts, np.int64), _concat(ends, np.int64)
     value_offsets = np.zeros(len(tok_start) + 1, dtype=np.int64)
     np.cumsum(tok_end - tok_start, out=value_offsets[1:])  # token t: value_offsets[t]:value_offsets[t + 1]
+    import pyarrow as pa
+
     buffers = [None, pa.py_buffer(value_offsets * 2), pa.py_buffer(_concat(data, np.uint16))]
     values = pa.Array.from_buffers(pa.large_binary(), len(tok_start), buffers)
     return Tokens(values, np.searchsorted(tok_start, text_starts).astype(np.int64))
@@ -174,6 +182,8 @@ def vocabulary(tokens: Tokens) -> tuple[pa.Array, np.ndarray]:
     >>> len(vocab), ids.tolist()
     (3, [1, 2, 1, 3, 1])
     """
+    import pyarrow.compute as pc
+
     encoded = pc.dictionary_encode(tokens.values)
     return encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64) + 1
 
@@ -199,5 +209,7 @@ def ids_in(tokens: Tokens, vocab: pa.Array) -> np.ndarray:
     >>> ids_in(tokenize_corpus(["a cat", "the"]), vocab).tolist()
     [0, 2, 1]
     """
+    import pyarrow.compute as pc
+
     found = pc.index_in(tokens.values, value_set=vocab)
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64) + 1

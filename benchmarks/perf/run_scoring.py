@@ -42,9 +42,10 @@ def load(run_dir: Path) -> tuple[Any, list[dict], list[dict], dict[str, list]]:
 
 
 def _clear_caches() -> None:
-    from benchmarks.metrics import aeb, blocks, bow
+    from benchmarks.metrics import aeb, aeb_arrays, aeb_compiled, blocks, bow
 
-    aeb._gold_index.cache_clear()
+    aeb_compiled._gold.cache_clear()
+    aeb_arrays._gold_index.cache_clear()
     aeb._profile.cache_clear()
     bow._tokens.cache_clear()
     blocks._PAGE_CACHE.clear()
