@@ -30,6 +30,7 @@ from curation.steps import align as align_step
 from curation.steps import metadata
 from tests import corpus_fixtures as fx
 from tests.encoding_fixtures import fixtures as encoding_fixtures
+from tests.test_normalise_invisible import reference_html_to_blocks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -269,6 +270,7 @@ def test_ingest_writes_the_same_bytes_as_the_reference_parts(corpora, tmp_path: 
     monkeypatch.setattr(normalise_module, "looks_binary", reference_looks_binary)
     monkeypatch.setattr(blocks_module, "clean_block", reference_clean_block)
     monkeypatch.setattr(html_module, "_walk", reference_walk)
+    monkeypatch.setattr(normalise_module, "html_to_blocks", reference_html_to_blocks)
     monkeypatch.setattr(blocks_module, "clean_blocks", lambda raws: [reference_clean_block(r) for r in raws])
     monkeypatch.setattr(schema.TableSchema, "arrow_with_hf_metadata",
                         lambda spec: spec.arrow.with_metadata({**spec.arrow.metadata, b"huggingface": reference_hf_metadata(spec)}))

@@ -95,3 +95,30 @@ def test_same_feature_counts_on_any_bytes(data):
     expected = reference.visit_counts(ref.tk_nextmove, ref._rowbase, ref.tk_output, data) or {}
     features, counts = langid.feature_counts(langid.identifier(), data)
     assert list(zip(features.tolist(), counts.tolist())) == list(expected.items())
+
+
+def reference_first_seen_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As feature_counts did it before: np.unique's stable sort, then the first-seen order."""
+    unique, first, counts = np.unique(values, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    return unique[order], counts[order].astype(np.float32)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**20), max_size=300)
+       | st.lists(st.integers(min_value=0, max_value=5), max_size=3000))  # fmt: skip
+def test_first_seen_counts_equal_np_unique_in_first_seen_order(values):
+    array = np.asarray(values, dtype=np.intp)
+    got, expected = langid.first_seen_counts(array), reference_first_seen_counts(array)
+    assert got[0].dtype == expected[0].dtype and got[1].dtype == expected[1].dtype
+    assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
+
+
+def test_model_rows_are_the_float16_rows_cast_by_numpy_bit_for_bit():
+    ident = langid.identifier()
+    assert ident.nb_ptc.dtype == np.float16  # else model_rows is nb_ptc[features] itself
+    every = np.arange(len(ident.nb_ptc))
+    for features in (every[:5000], every[-5000:], np.array([7, 3, 7, 99_999])):
+        assert np.array_equal(langid.model_rows(ident, features).view(np.uint32),
+                              ident.nb_ptc[features].astype(np.float32).view(np.uint32))  # fmt: skip
+    all_bits = np.arange(1 << 16, dtype=np.uint16)
+    assert np.array_equal(ident.float32_of[all_bits].view(np.uint32), all_bits.view(np.float16).astype(np.float32).view(np.uint32))

@@ -29,6 +29,8 @@ HIDDEN_SELECTOR = (
     "[hidden], [style*='display:none' i], [style*='display: none' i], "
     "[style*='visibility:hidden' i], [style*='visibility: hidden' i]"
 )
+#: One selector for all of them: one search of the tree instead of one per tag.
+INVISIBLE_SELECTOR = ", ".join(INVISIBLE_TAGS)
 BLOCK_TAGS = frozenset(
     """address article aside blockquote body caption center details dialog dd div dl dt fieldset
     figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav
@@ -64,7 +66,11 @@ def html_to_blocks(html: str, keep_hidden: bool = False) -> tuple[BlockText, Lex
     if not keep_hidden:
         for node in body.css(HIDDEN_SELECTOR):
             node.decompose()
-    body.strip_tags(INVISIBLE_TAGS)
+    # body.strip_tags(INVISIBLE_TAGS) (each such element unlinked, its content with it), with one
+    # search of the tree instead of one per tag. Unlinking frees nothing, so an element found inside
+    # another one (a <style> in an <svg>) is still valid after its container was unlinked.
+    for node in body.css(INVISIBLE_SELECTOR):
+        node.decompose(recursive=False)
     out = BlockText()
     items: list[tuple[str, str, str]] = []
     _walk(body, items)
@@ -76,8 +82,8 @@ def _walk(body, items: list[tuple[str, str, str]]) -> None:
     """Append (raw text, tag, path) of each block of ``body``, in document order, to ``items``."""
     buffer: list[str] = []
     add = items.append
-    # One frame per open element: [node, is_block, path, child tag counts].
-    frames: list[list] = [[body, True, "body", {}]]
+    # One frame per open element: [node, is_block, path, child tag counts, the path's "/" count].
+    frames: list[list] = [[body, True, "body", {}, 0]]
     block_path = ["body"]  # path of the innermost open block element
     block_tag = ["body"]
 
@@ -100,20 +106,22 @@ def _walk(body, items: list[tuple[str, str, str]]) -> None:
                 add((line, "pre", path))
         elif tag and tag[0] != "-":  # an element (not a comment or doctype)
             is_block = tag in BLOCK_TAGS
-            # _child_path, inlined: this runs for every element of every page.
+            # _child_path, inlined (this runs for every element of every page), and only for an
+            # element with children: nothing reads the path of one without. The "/" count of a
+            # path is its parent's plus one (a tag name has no "/"), or MAX_PATH_STEPS once cut.
             frame = frames[-1]
             counts = frame[3]
             counts[tag] = n = counts.get(tag, 0) + 1
-            path = f"{frame[2]}/{tag}[{n}]"
-            if path.count("/") > MAX_PATH_STEPS:
-                path = "…/" + "/".join(path.split("/")[-MAX_PATH_STEPS:])
             if tag in ("td", "th"):
                 buffer.append(" ")
             if is_block and buffer:
                 flush()
             child = node.first_child
             if child is not None:
-                frames.append([node, is_block, path, {}])
+                path, slashes = f"{frame[2]}/{tag}[{n}]", frame[4] + 1
+                if slashes > MAX_PATH_STEPS:
+                    path, slashes = "…/" + "/".join(path.split("/")[-MAX_PATH_STEPS:]), MAX_PATH_STEPS
+                frames.append([node, is_block, path, {}, slashes])
                 if is_block:
                     block_path.append(path)
                     block_tag.append(tag)
