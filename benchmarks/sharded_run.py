@@ -39,6 +39,7 @@ from benchmarks import shards as S
 from benchmarks.runner import RunResult, _page_meta
 
 INPUTS = "inputs"
+INPUTS_PROCESS = "pagegold-inputs"  # the name of the process that prepares the inputs (perf/process_tree's role)
 
 
 @dataclass
@@ -128,7 +129,7 @@ def prepare_inputs(source: PageSource, work: Path, pages_per_shard: int) -> tupl
 
     Two passes: the page ids and text hashes (no text) cut the slices and give their
     fingerprints; then only the slices not yet written stream their pages, raw bytes joined
-    ``INPUT_ROW_GROUP`` pages at a time.
+    ``RAW_BATCH`` pages at a time.
     """
     from curation.shards import atomic_write_text
 
@@ -187,12 +188,55 @@ def prepare_inputs(source: PageSource, work: Path, pages_per_shard: int) -> tupl
                     close_chunk()
                 current, writer = k, S.InputWriter(Path(slices[k].path))
             part.append(page)
-            if len(part) == S.INPUT_ROW_GROUP:
+            if len(part) == S.RAW_BATCH:
                 flush_part()
         if writer is not None:
             flush_part() if part else None
             close_chunk()
     return slices, [m for k in range(len(slices)) for m in metas[k]]
+
+
+def prepare_inputs_apart(source: PageSource, work: Path, pages_per_shard: int) -> tuple[list[Slice], list[dict[str, Any]]]:
+    """``prepare_inputs`` in a forked child process: reading and parsing large pages (Arrow
+    buffers, lxml/lexbor trees, Python copies of 5 MB of HTML) leaves the driver's heap fragmented
+    for the rest of the run; a child gives all of it back when it exits. Only the slices and the
+    pages' metadata come back. Falls back to running here where ``fork`` is unavailable."""
+    import multiprocessing as mp
+    import pickle
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # pragma: no cover - not POSIX
+        return prepare_inputs(source, work, pages_per_shard)
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        from benchmarks.pool import _set_process_name
+
+        _set_process_name(INPUTS_PROCESS)
+        try:
+            reply: tuple[str, Any] = ("ok", prepare_inputs(source, work, pages_per_shard))
+        except BaseException as exc:  # handed to the parent, which raises it
+            reply = ("error", exc)
+        try:
+            send.send(reply)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            send.send(("error", RuntimeError(f"preparing the inputs failed: {reply[1]!r}")))
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    send.close()
+    try:
+        status, value = receive.recv()
+    except EOFError:
+        proc.join()
+        raise RuntimeError(f"the process preparing the inputs died (exit code {proc.exitcode})") from None
+    finally:
+        receive.close()
+    proc.join()
+    if status == "error":
+        raise value
+    return value
 
 
 def _slug(system: str) -> str:
@@ -202,7 +246,7 @@ def _slug(system: str) -> str:
 
 def plan(task: Any, systems: Sequence[str], versions: Mapping[str, str], slices: Sequence[Slice], work: Path, *,
          timeout: float, memory_mb: int | None, modules: Sequence[str] = (), metrics: Sequence[str] | None = None,
-         cache: Path | None = None) -> list[S.BenchShard]:
+         cache: Path | None = None, recycle_mb: float | None = None, heavy_bytes: int | None = None) -> list[S.BenchShard]:
     """One shard per (system, slice), system-major: the same list on every engine."""
     out = []
     for name in systems:
@@ -213,7 +257,8 @@ def plan(task: Any, systems: Sequence[str], versions: Mapping[str, str], slices:
                 index=len(out), system=name, version=versions[name], task=task.name, input_path=sl.path,
                 work_dir=str((work / _slug(name) / f"c{sl.index:05d}").resolve()), fingerprint=fingerprint,
                 n_pages=sl.n_pages, timeout=timeout, memory_mb=memory_mb, modules=tuple(modules),
-                metrics=tuple(metrics) if metrics else None, cache=str(cache.resolve()) if cache else None))
+                metrics=tuple(metrics) if metrics else None, cache=str(cache.resolve()) if cache else None,
+                recycle_mb=recycle_mb, heavy_bytes=heavy_bytes))
     return out
 
 
@@ -251,8 +296,13 @@ def run_sharded(task: Any, systems: Sequence[str], source: PageSource, out: Path
                 jobs: int = 1, address: str | None = None, pages_per_shard: int = S.PAGES_PER_SHARD,
                 timeout: float = 60.0, memory_mb: int | None = 4096, cache: Path | None = None,
                 modules: Sequence[str] = (), metrics: Sequence[str] | None = None, run_id: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> tuple[RunResult, dict[str, Any]]:
+                progress: Callable[[int, int], None] | None = None, recycle_mb: float | None = None,
+                heavy_bytes: int | None = None) -> tuple[RunResult, dict[str, Any]]:
     """Run ``systems`` over ``source`` in shards on ``engine``; write ``out/predictions.parquet``.
+
+    ``recycle_mb`` and ``heavy_bytes`` bound the workers' memory (``benchmarks.pool.WorkerPool``:
+    a worker over ``recycle_mb`` after a page is replaced; pages of ``heavy_bytes`` or more of HTML
+    run one at a time); they change no result.
 
     Returns the run (per-page statistics, page metadata, failures, timing; no predictions in
     memory) and run.json's extra keys (engine, shard counts). Write the rest with
@@ -272,12 +322,12 @@ def run_sharded(task: Any, systems: Sequence[str], source: PageSource, out: Path
     work.mkdir(parents=True, exist_ok=True)
     run_id = _run_id(work, run_id)
     t0, parent_cpu0 = time.perf_counter(), time.process_time()
-    slices, metas = prepare_inputs(source, work, pages_per_shard)
+    slices, metas = prepare_inputs_apart(source, work, pages_per_shard)
     if not slices:
         raise ValueError(f"no pages with gold in {source.label}")
     versions = {name: REGISTRY[name].version for name in systems}
     shards = plan(task, systems, versions, slices, work, timeout=timeout, memory_mb=memory_mb, modules=modules,
-                  metrics=metrics, cache=cache)
+                  metrics=metrics, cache=cache, recycle_mb=recycle_mb, heavy_bytes=heavy_bytes)
     done: dict[int, dict[str, Any]] = {}
     for shard in shards:
         record = S.read_done(shard)
@@ -310,7 +360,8 @@ def run_sharded(task: Any, systems: Sequence[str], source: PageSource, out: Path
                     pool.__exit__(None, None, None)
                     pool = None
                 if pool is None:
-                    pool = WorkerPool(workers=jobs, timeout=timeout, memory_mb=memory_mb, modules=modules).__enter__()
+                    pool = WorkerPool(workers=jobs, timeout=timeout, memory_mb=memory_mb, modules=modules,
+                                      recycle_mb=recycle_mb, heavy_bytes=heavy_bytes).__enter__()
                     pool_system = shard.system
                 on_done(shard, S.run_shard(shard, pool=pool, progress=tick))
         finally:
@@ -336,6 +387,7 @@ def run_sharded(task: Any, systems: Sequence[str], source: PageSource, out: Path
         "systems_wall": t2 - t1, "inputs": t1 - t0, "merge": time.perf_counter() - t2, "jobs": jobs,
         "n_run": sum(r["ran"] for r in ran), "system_cpu": sum(r["system_cpu"] for r in ran),
         "worker_cpu": sum(r["worker_cpu"] for r in ran), "parent_cpu": time.process_time() - parent_cpu0,
+        "workers_recycled": sum(r.get("recycled", 0) for r in ran),
     }
     extra = {"engine": engine, "pages_per_shard": pages_per_shard,
              "shards": {"total": len(shards), "ran": len(pending), "skipped": skipped}}
@@ -407,8 +459,9 @@ def ingest_folder_source(folder: str | Path, split: str | None = None) -> PageSo
                         yield row["page_id"], row | {"has_main_text": row.get("main_text") is not None}
 
     def rows(columns: list[str]) -> Iterator[dict[str, Any]]:
-        for f in page_files:  # small batches: the raw bytes of a few pages at a time in Python
-            for batch in pq.ParquetFile(f).iter_batches(batch_size=32, columns=columns):
+        size = S.RAW_BATCH if "raw" in columns else 32  # small batches: the raw bytes of a few pages at a time
+        for f in page_files:
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=size, columns=columns):
                 yield from batch.to_pylist()
 
     def pages() -> Iterator[dict[str, Any]]:

@@ -39,7 +39,10 @@ HARNESS_VERSION = "1"
 PAGES_PER_SHARD = 200
 WORK = "_shards"
 DONE = "_done"
-INPUT_ROW_GROUP = 32  # pages per row group of an input file
+INPUT_ROW_GROUP = 32  # pages scored at a time
+#: Pages whose raw HTML the driver holds at once while writing inputs (one input row group each):
+#: a few, since one page can be 5 MB of HTML and its parse for gold-in-page several times that.
+RAW_BATCH = 4
 STAT = "stat."  # prefix of the per-page statistic columns of a shard's file
 EXTRA_COLUMNS = ("cache_key", "cache_output")  # beside the prediction columns
 
@@ -62,6 +65,9 @@ class BenchShard:
     modules: tuple[str, ...] = ()
     metrics: tuple[str, ...] | None = None
     cache: str | None = None  # the output cache folder (read only here)
+    # memory bounds of the shard's own pool (Ray); they never change an output, so not in the fingerprint
+    recycle_mb: float | None = None
+    heavy_bytes: int | None = None
 
     @property
     def name(self) -> str:
@@ -114,7 +120,7 @@ INPUT_SCHEMA = pa.schema([("page_id", pa.string()), ("page", pa.string()), ("gol
 
 class InputWriter:
     """Writes one slice's input file a row group at a time (temp name, renamed on ``close``), so
-    the driver holds the raw bytes of ``INPUT_ROW_GROUP`` pages at most."""
+    the driver holds the raw bytes of ``RAW_BATCH`` pages at most."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -210,7 +216,7 @@ def run_shard(shard: BenchShard, workers: int = 1, pool: Any = None,
             todo.append(i)
     if progress and outcomes:
         progress(len(outcomes))
-    worker_cpu = 0.0
+    worker_cpu, recycled = 0.0, 0
     if todo:
         wanted = set(todo)
 
@@ -219,20 +225,22 @@ def run_shard(shard: BenchShard, workers: int = 1, pool: Any = None,
             raws = iter_raw(shard.input_path) if HTML in system.needs else itertools.repeat(None)
             for i, raw in zip(range(len(pages)), raws):
                 if i in wanted:
-                    yield Job(i, shard.system, _job_page(pages[i] | {"raw": raw}, golds[i], system))
+                    yield Job(i, shard.system, _job_page(pages[i] | {"raw": raw}, golds[i], system), len(raw or b""))
 
         jobs = due()
         own = pool is None
         if own:
-            pool = WorkerPool(workers=workers, timeout=shard.timeout, memory_mb=shard.memory_mb, modules=shard.modules)
+            pool = WorkerPool(workers=workers, timeout=shard.timeout, memory_mb=shard.memory_mb, modules=shard.modules,
+                              recycle_mb=shard.recycle_mb, heavy_bytes=shard.heavy_bytes)
             pool.__enter__()
-        cpu0 = pool.worker_cpu
+        cpu0, recycled0 = pool.worker_cpu, pool.recycled
         try:
             for out in pool.run(jobs):
                 outcomes[out.key] = (out.status, out.output, out.error, out.seconds, False)
                 if progress:
                     progress(1)
             worker_cpu = pool.worker_cpu - cpu0
+            recycled = pool.recycled - recycled0
         finally:
             if own:
                 pool.__exit__(None, None, None)
@@ -250,7 +258,7 @@ def run_shard(shard: BenchShard, workers: int = 1, pool: Any = None,
         "ran": len(todo), "cached": len(pages) - len(todo),
         "failed": sum(1 for r in rows if r["status"] != "ok"),
         "system_cpu": float(sum(o[3] or 0.0 for o in outcomes.values())), "worker_cpu": worker_cpu,
-        "shard_cpu": time.process_time() - parent_cpu0, "pid": os.getpid(),
+        "shard_cpu": time.process_time() - parent_cpu0, "pid": os.getpid(), "recycled": recycled,
     }
     from curation.shards import atomic_write_text
 

@@ -144,18 +144,23 @@ def iter_pages(
                 yield row
 
 
+#: Raw pages decoded at a time when streaming a release's HTML: a few pages, not a row group.
+RAW_BATCH_ROWS = 4
+
+
 def _iter_with_raw(manifest: dict[str, Any], split: str | None, source: str | None, wanted: set[str] | None,
                    columns: list[str], root: Path) -> Iterator[dict[str, Any]]:
     """Pages with their ``raw`` bytes joined from ``raw_pages`` (releases from 2.0.0 on), streamed
-    one raw row group at a time; the other page columns (small) are held in memory."""
+    ``RAW_BATCH_ROWS`` raw pages at a time (a raw row group can hold ~50 MB of HTML); the other page
+    columns (small) are held in memory."""
     other = [c for c in columns if c != "raw"]
     meta = {}
     for row in iter_pages(manifest["version"], split, source, wanted, other, root):
         meta[row["page_id"]] = row
     for f in table_files(manifest, "raw_pages", split):
         parquet = pq.ParquetFile(root / f["path"])
-        for group in range(parquet.num_row_groups):
-            for row in parquet.read_row_group(group, columns=["page_id", "raw"]).to_pylist():
+        for batch in parquet.iter_batches(batch_size=RAW_BATCH_ROWS, columns=["page_id", "raw"]):
+            for row in batch.to_pylist():
                 page = meta.get(row["page_id"])
                 if page is not None:
                     yield {**page, "raw": row["raw"]}

@@ -60,6 +60,33 @@ class Raises(_Fault):
         raise ValueError(f"cannot parse {page['page_id']}")
 
 
-for _cls in (Crash, Hang, Hog, Raises):
+_KEPT: list[bytearray] = []  # what test-leak holds on to between pages
+
+
+@dataclass(frozen=True)
+class Leak(_Fault):
+    """Keeps 150 MB (touched, so resident) per page whose id starts with 0-7 for the worker's whole
+    life, as an extractor with a growing cache would; the output is the page's text either way."""
+
+    name: ClassVar[str] = "test-leak"
+
+    def run(self, page):
+        if page["page_id"].startswith(("0", "1", "2", "3", "4", "5", "6", "7")):
+            block = bytearray(150 * 2**20)
+            block[::4096] = b"x" * len(block[::4096])
+            _KEPT.append(block)
+        return page["text"]
+
+
+@dataclass(frozen=True)
+class Sleep(_Fault):
+    name: ClassVar[str] = "test-sleep"
+
+    def run(self, page):
+        time.sleep(0.4)
+        return page["text"]
+
+
+for _cls in (Crash, Hang, Hog, Raises, Leak, Sleep):
     if _cls.name not in REGISTRY:
         register(_cls())

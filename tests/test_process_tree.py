@@ -33,3 +33,19 @@ def test_ray_daemons_are_told_apart_from_ray_workers():
     assert process_tree.is_ray_daemon("python", "/venv/bin/python /venv/lib/ray/dashboard/agent.py --x")
     assert not process_tree.is_ray_daemon("ray::run_shard", "ray::run_shard")
     assert not process_tree.is_ray_daemon("python", "/venv/lib/python3.11/site-packages/ray/_private/workers/default_worker.py")
+
+
+def test_roles_name_the_pool_workers_system_and_the_driver(tmp_path):
+    # a driver running one pool worker whose system keeps 150 MB: the report must pin it on that system
+    script = ("import sys, time; sys.path.insert(0, 'tests'); from benchmarks.pool import Job, WorkerPool\n"
+              "page = {'page_id': '0abc', 'text': 'x'}\n"
+              "with WorkerPool(1, modules=['bench_fault_systems']) as pool:\n"
+              "    print([o.status for o in pool.run([Job(0, 'test-leak', page)])])\n"
+              "    time.sleep(1.0)\n")
+    done, usage = process_tree.measure([sys.executable, "-c", script], interval=0.05)
+    assert done.returncode == 0
+    assert usage.role_peaks.get("worker:test-leak", 0) >= 150, usage.role_peaks
+    assert usage.role_peaks["driver"] < 150 and usage.kind_peaks["worker"] >= 150
+    assert usage.kinds_at_peak["worker"] >= 150  # the peak is the worker's
+    assert usage.top_at_peak[0][1] == "worker:test-leak"
+    assert process_tree.kind("node:readability-js") == "node"

@@ -102,6 +102,12 @@ def extras_cmd(task_name: str, systems: str, missing_only: bool) -> None:
     click.echo(",".join(sorted(extras)))
 
 
+#: Defaults of --recycle-mb and --heavy-page-mb: they keep a whole all-systems run on two workers
+#: near 1 GB (docs/scale_out.md, "Memory"); a worker starts at ~100-250 MB with its libraries.
+RECYCLE_MB = 300.0
+HEAVY_PAGE_MB = 1.0
+
+
 @bench.command("run")
 @click.option("--task", "task_name", type=TaskChoice(), default="boilerplate", show_default=True, help="Task to run.")
 @click.option("--systems", default="all", show_default=True, help="Comma-separated system names, or all.")
@@ -120,6 +126,13 @@ def extras_cmd(task_name: str, systems: str, missing_only: bool) -> None:
 @click.option("--jobs", default=None, type=click.IntRange(1), help="Worker processes (default: all cores).")
 @click.option("--timeout", default=60.0, show_default=True, help="Per-page timeout in seconds.")
 @click.option("--memory-mb", default=4096, show_default=True, help="Address-space cap per worker (0 = none).")
+@click.option("--recycle-mb", default=RECYCLE_MB, show_default=True, type=click.FloatRange(0),
+              help="Replace a worker whose memory (its own and its Node process's) is over this many MB after a page, "
+                   "so what a huge page made a library keep does not stay for the rest of the run (0 = never).")
+@click.option("--heavy-page-mb", default=HEAVY_PAGE_MB, show_default=True, type=click.FloatRange(0),
+              help="Pages with at least this many MB of HTML run one at a time: the other workers take lighter "
+                   "pages meanwhile, so two workers never both hold a giant page (0 = no limit). Neither option "
+                   "changes any result.")
 @click.option("--out", "out_dir", default=None, type=click.Path(path_type=Path), help="Output folder (default: runs/<run_id>).")
 @click.option("--cache", "cache_path", default=None, type=click.Path(path_type=Path),
               help="Output cache folder (default: $PAGEGOLD_CACHE or .cache/pagegold).")
@@ -135,7 +148,7 @@ def extras_cmd(task_name: str, systems: str, missing_only: bool) -> None:
                    "same when resuming a run.")
 @click.option("--run-id", default=None, help="Run id (default: the unfinished run's in --out, else a new one).")
 def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, pages_dir, source, jobs, timeout, memory_mb,
-            out_dir, cache_path, no_cache, rouge, resamples, engine, address, pages_per_shard, run_id) -> None:
+            recycle_mb, heavy_page_mb, out_dir, cache_path, no_cache, rouge, resamples, engine, address, pages_per_shard, run_id) -> None:
     """Run systems on a release (or a corpus in place) in isolated workers; write predictions, results, reports.
 
     A crash, hang or memory blow-up on one page is recorded for that page (scored as empty output)
@@ -237,7 +250,8 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
             result, summary = sharded_run.run_sharded(
                 task, runnable, data, out_dir, engine=engine, jobs=jobs or cpu_count(), address=address,
                 pages_per_shard=pages_per_shard, timeout=timeout, memory_mb=memory_mb or None, cache=cache,
-                metrics=metrics, run_id=run_id, progress=update)
+                metrics=metrics, run_id=run_id, progress=update, recycle_mb=recycle_mb or None,
+                heavy_bytes=int(heavy_page_mb * 2**20) or None)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     except EngineError as exc:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.pool import ExternalCrash, add_external_cpu
+from benchmarks.pool import ExternalCrash, add_external_cpu, register_helper
 from benchmarks.systems.base import MissingDependency, register
 from benchmarks.systems.boilerplate import Extractor
 
@@ -100,6 +100,7 @@ class NodeWorker:
             stderr=self.stderr,
             preexec_fn=_die_with_parent if os.name == "posix" else None,
         )
+        register_helper(self.proc.pid)  # its memory counts as the pool worker's (the pool's recycle_mb)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.proc.stdout, selectors.EVENT_READ)
         self.next_id = 0
