@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from ray_session import private_ray
 
-from benchmarks import runner, sharded_run
+from benchmarks import runner, shard_inputs, sharded_run
 from benchmarks import shards as S
 from benchmarks.perf.aeb_live import aeb_pages
 from benchmarks.tasks import get_task
@@ -39,11 +39,11 @@ def fixture_pages():
     return pages, {p["page_id"]: gold[p["page_id"]] for p in pages}
 
 
-def source_of(pages, gold) -> sharded_run.PageSource:
+def source_of(pages, gold) -> shard_inputs.PageSource:
     """The AEB fixture pages as a page source: text records, gold, raw records in reverse order."""
     light = [{k: v for k, v in p.items() if k != "raw"} for p in pages]
     raw = [{"page_id": p["page_id"], "raw": p["raw"], "raw_format": "html", "encoding": p.get("encoding")} for p in pages]
-    return sharded_run.PageSource.held("fixture", lambda: light, gold, lambda: iter(raw[::-1]))
+    return shard_inputs.PageSource.held("fixture", lambda: light, gold, lambda: iter(raw[::-1]))
 
 
 def release_available() -> bool:

@@ -204,7 +204,7 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
         if systems != "all":  # a system asked for by name must run; "all" means all that can
             raise click.ClickException(str(exc))
         click.echo(f"skipping {name}: {exc}", err=True)
-    from benchmarks import sharded_run
+    from benchmarks import shard_inputs, sharded_run
 
     loaded = None
     if corpus_path is not None or pages_dir is not None:
@@ -219,9 +219,9 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
         try:
             if corpus_path is not None:
                 loaded = _corpus.load_corpus(corpus_path, corpus_format, split, source)
-                data = sharded_run.corpus_source(loaded)
+                data = shard_inputs.corpus_source(loaded)
             else:
-                data = sharded_run.ingest_folder_source(pages_dir, split)
+                data = shard_inputs.ingest_folder_source(pages_dir, split)
         except ValueError as exc:  # LayoutError, CorpusError
             raise click.ClickException(str(exc)) from None
         if loaded is not None:
@@ -232,7 +232,7 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
         if split is not None and split not in dataset.SPLITS:
             raise click.BadParameter(f"{split!r}: a release's splits are {', '.join(dataset.SPLITS)}", param_hint="--split")
         try:
-            data = sharded_run.release_source(task, version, split, source)
+            data = shard_inputs.release_source(task, version, split, source)
         except (dataset.ReleaseError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
     cache = None if no_cache else (cache_path or runner.cache_dir())
