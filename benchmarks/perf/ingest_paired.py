@@ -1,7 +1,7 @@
 """Warm ingest pages per CPU-second of two checkouts, measured in turns (paired runs on a noisy machine).
 
-    python -m benchmarks.perf.ingest_paired --reference /work/main                 # AEB, 12 pairs
-    python -m benchmarks.perf.ingest_paired --reference /work/main --pairs 20 --corpus ../shared/corpora/wcxb-dev --format wcxb
+    python -m benchmarks.perf.ingest_paired --reference ../pagegold-before        # AEB, 12 pairs; a checkout of the other commit
+    python -m benchmarks.perf.ingest_paired --reference ../pagegold-before --pairs 20 --corpus ../shared/corpora/wcxb-dev --format wcxb
 
 One long-lived process per checkout (``PYTHONPATH`` = that checkout) ingests the corpus in process
 (``curation.ingest.ingest``, ``jobs=1``, a fresh output folder each time) when told to, and reports
@@ -67,7 +67,7 @@ class Side:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reference", type=Path, required=True, help="the other checkout (e.g. /work/main)")
+    parser.add_argument("--reference", type=Path, required=True, help="a checkout of the commit to compare with (e.g. git worktree add ../pagegold-before v2.1.0)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus folder (default: ../shared/corpora/aeb)")
     parser.add_argument("--format", default="aeb", help="its --format (default: aeb)")
     parser.add_argument("--pairs", type=int, default=12, help="measured pairs of runs (default: 12)")
