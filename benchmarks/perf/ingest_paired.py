@@ -67,7 +67,7 @@ class Side:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reference", type=Path, required=True, help="a checkout of the commit to compare with (e.g. git worktree add ../pagegold-before v2.1.0)")
+    parser.add_argument("--reference", type=Path, required=True, help="a checkout of the commit to compare with (git worktree add DIR REV)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus folder (default: ../shared/corpora/aeb)")
     parser.add_argument("--format", default="aeb", help="its --format (default: aeb)")
     parser.add_argument("--pairs", type=int, default=12, help="measured pairs of runs (default: 12)")
