@@ -173,7 +173,7 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
     """
     from benchmarks import report, runner
     from benchmarks.pool import cpu_count
-    from benchmarks.systems import REGISTRY, split_available
+    from benchmarks.systems import REGISTRY, split_available_apart
     from curation import dataset
     from curation.engines import EngineError
 
@@ -199,7 +199,7 @@ def run_cmd(task_name, systems, version, split, corpus_path, corpus_format, page
     unknown = [n for n in names if n not in REGISTRY or REGISTRY[n].task != task.name]
     if unknown:
         raise click.BadParameter(f"unknown {task.name} systems: {', '.join(unknown)} (see `pagegold bench systems`)", param_hint="--systems")
-    runnable, missing = split_available(names)
+    runnable, missing = split_available_apart(names)  # the driver never imports the systems' libraries
     for name, exc in missing.items():
         if systems != "all":  # a system asked for by name must run; "all" means all that can
             raise click.ClickException(str(exc))

@@ -13,6 +13,8 @@ from benchmarks.systems.base import (
     register,
     registered,
     split_available,
+    split_available_apart,
 )
 
-__all__ = ["GOLD_TEXT", "GOLD_ZONES", "HTML", "REGISTRY", "MissingDependency", "System", "register", "registered", "split_available"]
+__all__ = ["GOLD_TEXT", "GOLD_ZONES", "HTML", "REGISTRY", "MissingDependency", "System", "register", "registered", "split_available",
+           "split_available_apart"]

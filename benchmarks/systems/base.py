@@ -147,6 +147,27 @@ def split_available(names: list[str]) -> tuple[list[str], dict[str, MissingDepen
     return runnable, missing
 
 
+def _missing_messages(names: list[str]) -> tuple[list[str], dict[str, str]]:
+    runnable, missing = split_available(names)
+    return runnable, {name: str(exc) for name, exc in missing.items()}
+
+
+def split_available_apart(names: list[str]) -> tuple[list[str], dict[str, MissingDependency]]:
+    """``split_available`` checked in a forked child process. Checking imports every system's
+    libraries (several hundred MB for all systems: Scrapy, NLTK, lxml trees of caches…), which
+    the driver of a run never calls (its workers import them), so the memory goes back when the
+    child exits. Runs here where ``fork`` is unavailable."""
+    import multiprocessing as mp
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # pragma: no cover - not POSIX
+        return split_available(names)
+    with ctx.Pool(1) as pool:
+        runnable, messages = pool.apply(_missing_messages, (list(names),))
+    return runnable, {name: MissingDependency(message) for name, message in messages.items()}
+
+
 def register(system: System) -> System:
     """Add a system instance to the registry under its name (names are unique)."""
     return REGISTRY.add(system.name, system)
