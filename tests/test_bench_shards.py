@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import bench_fault_systems
@@ -20,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from ray_session import private_ray
+from sigkill import sigkill_when
 
 from benchmarks import runner, shard_inputs, sharded_run
 from benchmarks import shards as S
@@ -122,15 +121,7 @@ def test_killed_run_resumes_only_unfinished_shards(tmp_path):
     args = bench("--source", "aeb", "--split", "test", "--systems", "html-text,resiliparse", "--jobs", "1", "--no-cache",
                  "--pages-per-shard", "3", "--resamples", "50", "--out", str(out))
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    deadline = time.monotonic() + 120
-    try:
-        while len(list(out.glob("_shards/*/c*/_done"))) < 5:
-            assert proc.poll() is None, "bench run finished before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)  # a real kill -9, mid-run
-    finally:
-        proc.wait()
+    sigkill_when(proc, lambda: len(list(out.glob("_shards/*/c*/_done"))) >= 5, "bench run", timeout=120)  # mid-run
     finished = {p: (p.stat().st_mtime_ns, p.read_text()) for p in out.glob("_shards/*/c*/_done")}
     total = 2 * 15  # 45 AEB test pages in slices of 3, two systems
     assert 5 <= len(finished) < total

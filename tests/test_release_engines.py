@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from ray_session import private_ray
 
 from curation import dataset, near_dup
 from curation.verify import verify_release
@@ -150,13 +149,6 @@ def test_unreachable_ray_address_is_a_clear_error(tmp_path: Path):
     assert done.returncode != 0
     assert "cannot start or reach Ray at ray://127.0.0.1:1" in done.stderr, done.stderr
     assert dataset.list_versions(checkout / "data") == [] and not list((checkout / "data").glob(".tmp-*"))
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    pytest.importorskip("ray")
-    with private_ray() as ray:
-        yield ray
 
 
 @pytest.mark.ray

@@ -11,16 +11,14 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from ray_session import private_ray
+from sigkill import sigkill_when
 
 from curation import engines, shards
 from curation.ingest import ingest
@@ -119,15 +117,7 @@ def test_killed_run_resumes_only_unfinished_shards(tmp_path: Path):
     out = tmp_path / "out"
     args = [sys.executable, "-m", "pagegold.cli", "ingest", str(data), "--source", "t", "--out", str(out), "--files-per-shard", "6"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    try:
-        while len(list(out.glob("_shards/*/_done"))) < 4:
-            assert proc.poll() is None, "ingest finished before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)  # a real kill -9, mid-shard
-    finally:
-        proc.wait()
+    sigkill_when(proc, lambda: len(list(out.glob("_shards/*/_done"))) >= 4, "ingest", timeout=60)  # mid-shard
     finished = {p.parent.name: (p.stat().st_mtime_ns, p.read_text()) for p in out.glob("_shards/*/_done")}
     total = len(list(data.iterdir())) // 6 + 1  # 124 files → 21 shards
     assert 4 <= len(finished) < total
@@ -158,13 +148,6 @@ def test_ray_missing_gives_install_hint(monkeypatch, tmp_path: Path):
     assert result.exit_code != 0 and "pip install 'pagegold[ray]'" in result.output
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "a.html"), "--source", "t", "--out", str(tmp_path / "o"), "--address", "auto"])
     assert result.exit_code != 0 and "--address only applies" in result.output
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    pytest.importorskip("ray")
-    with private_ray() as ray:
-        yield ray
 
 
 @pytest.mark.ray
